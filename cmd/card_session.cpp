@@ -1,0 +1,36 @@
+#include "card_session.hpp"
+
+namespace mynaq::cli {
+
+std::string wait_for_card(const pcsc::Context& context, const std::optional<std::string>& wanted,
+                          std::chrono::milliseconds wait) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    auto states = context.reader_states();
+    while (true) {
+        try {
+            const std::string name = pcsc::choose_reader(states, wanted);
+            for (const auto& s : states) {
+                if (s.name == name && s.card_present) return name;
+            }
+            throw Error(Errc::NoCard, "no card in reader \"" + name + "\"", {{"reader", name}});
+        } catch (const Error& e) {
+            const bool may_wait = e.code() == Errc::NoCard || e.code() == Errc::NoReader;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (!may_wait || left.count() <= 0) throw;
+            if (auto changed = context.wait_for_change(states, left)) states = *changed;
+        }
+    }
+}
+
+CardSession::CardSession(AppContext& context, pcsc::ShareMode mode, bool detect) {
+    const std::string reader = wait_for_card(context_, context.reader(), context.config.wait_for_card);
+    context.debug("reader: " + reader);
+    connection_ = std::make_unique<pcsc::CardConnection>(context_, reader, mode,
+                                                         context.config.apdu_timeout);
+    card_ = std::make_unique<card::MyNumberCard>(*connection_);
+    card_->channel().set_transcript(context.trace_sink());
+    if (detect) card_->detect();
+}
+
+}  // namespace mynaq::cli

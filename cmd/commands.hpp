@@ -1,0 +1,25 @@
+// Each command group registers its subcommands; the chosen one leaves its action here and
+// main() runs it after parsing, when every global option is known.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "context.hpp"
+
+namespace mynaq::cli {
+
+using Action = std::function<int()>;
+
+struct Registry {
+    CLI::App& app;
+    AppContext& context;
+    Action& action;
+};
+
+void add_card_commands(Registry registry);
+void add_sim_commands(Registry registry);
+void add_demo_command(Registry registry);
+
+}  // namespace mynaq::cli

@@ -1,0 +1,119 @@
+#include "context.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+namespace mynaq::cli {
+
+void AppContext::load() {
+    // The language is needed to report a broken configuration, so settle it first.
+    lang = detect_lang(options.lang, "");
+    if (!options.config_file.empty()) {
+        config = load_config(options.config_file);
+    } else if (auto file = find_config_file()) {
+        config = load_config(*file);
+    }
+    lang = detect_lang(options.lang, config.lang.value_or(""));
+    if (options.wait_seconds >= 0) {
+        config.wait_for_card =
+            std::chrono::milliseconds(static_cast<long>(options.wait_seconds * 1000));
+    }
+}
+
+std::optional<std::string> AppContext::reader() const {
+    if (!options.reader.empty()) return options.reader;
+    return config.reader;
+}
+
+void AppContext::emit_json(const nlohmann::json& document) const {
+    std::cout << document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    std::cout.flush();
+}
+
+void AppContext::debug(std::string_view line) const {
+    if (options.verbose > 0) std::cerr << "mynaq: " << line << '\n';
+}
+
+std::ofstream open_private_file(const std::string& path, bool binary) {
+    // Create with 0600 before any byte is written; an existing file is narrowed too.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw Error(Errc::IoError, fmt::format("cannot create {}: {}", path, std::strerror(errno)),
+                    {{"file", path}});
+    }
+    ::fchmod(fd, 0600);
+    ::close(fd);
+    std::ofstream out(path, binary ? std::ios::binary | std::ios::trunc : std::ios::trunc);
+    if (!out) throw Error(Errc::IoError, fmt::format("cannot open {}", path), {{"file", path}});
+    return out;
+}
+
+TranscriptSink AppContext::trace_sink() {
+    if (options.trace_file.empty()) return {};
+    if (!trace_) trace_ = std::make_shared<std::ofstream>(open_private_file(options.trace_file, false));
+    auto out = trace_;
+    return [out](const TranscriptEntry& e) {
+        *out << "> " << e.command_hex << '\n'
+             << "< " << (e.response_hex.empty() ? "" : e.response_hex + " ") << e.sw_hex
+             << fmt::format("  ({:.1f} ms)", static_cast<double>(e.elapsed.count()) / 1000.0)
+             << '\n';
+        out->flush();
+    };
+}
+
+int exit_status(Errc code) {
+    switch (code) {
+        case Errc::Usage:
+        case Errc::InvalidArgument:
+        case Errc::PinFormat: return 64;  // EX_USAGE
+        case Errc::DataInvalid:
+        case Errc::CertInvalid:
+        case Errc::CertUntrusted:
+        case Errc::SignatureInvalid: return 65;  // EX_DATAERR
+        case Errc::FileNotFound:
+        case Errc::NoInput: return 66;  // EX_NOINPUT
+        case Errc::PcscUnavailable:
+        case Errc::NoReader:
+        case Errc::ReaderNotFound:
+        case Errc::NoCard:
+        case Errc::NotMyNumberCard:
+        case Errc::Unsupported: return 69;  // EX_UNAVAILABLE
+        case Errc::Internal: return 70;     // EX_SOFTWARE
+        case Errc::IoError: return 74;      // EX_IOERR
+        case Errc::CardRemoved:
+        case Errc::CardTimeout:
+        case Errc::CardCommFailed:
+        case Errc::CardBusy: return 75;  // EX_TEMPFAIL
+        case Errc::CardError: return 76;  // EX_PROTOCOL
+        case Errc::PinRequired:
+        case Errc::PinWrong:
+        case Errc::PinBlocked:
+        case Errc::PinLastTry:
+        case Errc::Forbidden: return 77;  // EX_NOPERM
+        case Errc::ConfigInvalid: return 78;  // EX_CONFIG
+    }
+    return 70;
+}
+
+void report_error(const AppContext& context, const Error& error) {
+    const ErrorText text = error_text(context.lang, error.code());
+    if (context.json()) {
+        nlohmann::json e{{"code", std::string(errc_name(error.code()))},
+                         {"message", std::string(text.message)},
+                         {"detail", error.detail()},
+                         {"hint", std::string(text.hint)}};
+        for (const auto& [k, v] : error.fields()) e[k] = v;
+        context.emit_json({{"error", e}});
+        return;
+    }
+    std::cerr << context.t("error.prefix") << ": " << text.message << " (" << error.detail()
+              << ")\n"
+              << "  " << context.t("hint.prefix") << ": " << text.hint << '\n';
+}
+
+}  // namespace mynaq::cli

@@ -1,0 +1,176 @@
+#include "i18n.hpp"
+
+#include <array>
+#include <cstdlib>
+
+namespace mynaq::cli {
+
+namespace {
+
+struct Entry {
+    std::string_view key, ja, en;
+};
+
+// UI strings. Keys are stable identifiers; keep both languages on every line.
+constexpr std::array kCatalogue{
+    Entry{"label.reader", "リーダー", "Reader"},
+    Entry{"label.card", "カード", "Card"},
+    Entry{"label.present", "あり", "present"},
+    Entry{"label.absent", "なし", "absent"},
+    Entry{"label.in_use", "他のプロセスが使用中", "in use by another process"},
+    Entry{"label.token", "トークン種別", "Token type"},
+    Entry{"label.atr", "ATR", "ATR"},
+    Entry{"label.protocol", "プロトコル", "Protocol"},
+    Entry{"label.serial", "カード製造番号", "Card serial"},
+    Entry{"label.municipality", "発行市区町村コード", "Municipality code"},
+    Entry{"label.card_expiry", "カード有効期限", "Card expiry"},
+    Entry{"label.certificate", "利用者証明用電子証明書", "User-authentication certificate"},
+    Entry{"label.ca_certificate", "利用者証明用CA証明書", "User-authentication CA certificate"},
+    Entry{"label.subject", "主体者", "Subject"},
+    Entry{"label.issuer", "発行者", "Issuer"},
+    Entry{"label.cert_serial", "シリアル番号", "Serial number"},
+    Entry{"label.valid_from", "有効期間の開始", "Valid from"},
+    Entry{"label.valid_until", "有効期間の満了", "Valid until"},
+    Entry{"label.state", "状態", "State"},
+    Entry{"label.chain", "信頼チェーン", "Chain"},
+    Entry{"label.test_issuer", "テスト用発行者 (JPKI-TEST)", "test issuer (JPKI-TEST)"},
+    Entry{"label.tries_left", "残り回数", "tries left"},
+    Entry{"label.retry_counters", "暗証番号の残り回数", "Retry counters"},
+    Entry{"label.fingerprint", "SHA-256 フィンガープリント", "SHA-256 fingerprint"},
+    Entry{"state.valid", "有効", "valid"},
+    Entry{"state.expires_soon", "有効 (3か月以内に期限切れ)", "valid, expires within 3 months"},
+    Entry{"state.expired", "期限切れ", "expired"},
+    Entry{"state.not_yet_valid", "有効期間前", "not yet valid"},
+    Entry{"chain.trusted", "信頼できる (登録済みのルート証明書で検証)", "trusted (verified by an installed root)"},
+    Entry{"chain.unknown_issuer", "発行者のルート証明書が未登録 (無効とは限りません)", "issuer's root is not installed (not necessarily invalid)"},
+    Entry{"chain.bad_signature", "署名が一致しません", "signature does not verify"},
+    Entry{"chain.anchor_expired", "ルート証明書が期限切れ", "root certificate expired"},
+    Entry{"chain.cert_expired", "証明書が期限切れ", "certificate expired"},
+    Entry{"chain.not_yet_valid", "証明書が有効期間前", "certificate not yet valid"},
+    Entry{"cred.auth_pin", "利用者証明用電子証明書の暗証番号 (4桁)", "JPKI user-authentication PIN (4 digits)"},
+    Entry{"cred.sign_password", "署名用電子証明書の暗証番号 (6-16桁)", "JPKI signature password (6-16 chars)"},
+    Entry{"cred.text_pin", "券面事項入力補助用の暗証番号 (4桁)", "Card-input-support PIN (4 digits)"},
+    Entry{"cred.verification_b", "照合番号B (券面事項確認)", "Verification number B (card face)"},
+    Entry{"pin.blocked", "ロック中", "blocked"},
+    Entry{"pin.verified", "認証済み", "already verified"},
+    Entry{"pin.unavailable", "このトークンにはありません", "not on this token"},
+    Entry{"pin.unknown", "回数不明", "count not reported"},
+    Entry{"prompt.auth_pin", "利用者証明用暗証番号 (4桁) を入力してください: ", "Enter the user-authentication PIN (4 digits): "},
+    Entry{"prompt.verification_b", "照合番号B (生年月日6桁+有効期限の西暦年4桁+セキュリティコード4桁) を入力してください: ", "Enter verification number B (birth date YYMMDD in era + expiry year + security code): "},
+    Entry{"verify.ok", "暗証番号を確認しました。カードの署名は証明書で検証できました。", "PIN verified. The card's signature verifies against its certificate."},
+    Entry{"verify.tries_before", "確認前の残り回数", "Tries left before"},
+    Entry{"photo.saved", "顔写真を保存しました", "Face photo saved"},
+    Entry{"photo.size", "サイズ", "Size"},
+    Entry{"photo.dimensions", "画素数", "Dimensions"},
+    Entry{"doctor.title", "カードリーダー診断", "Card reader diagnosis"},
+    Entry{"doctor.ok", "問題は見つかりませんでした。", "No problem found."},
+    Entry{"doctor.failed", "問題が見つかりました。上の「次の手順」に従ってください。", "Problems found. Follow the next steps above."},
+    Entry{"doctor.next", "次の手順", "Next step"},
+    Entry{"watch.inserted", "カードが挿入されました", "card inserted"},
+    Entry{"watch.removed", "カードが取り出されました", "card removed"},
+    Entry{"readers.none", "カードリーダーが接続されていません。", "No card reader is connected."},
+    Entry{"demo.title", "mynaq デモ (仮想カード・専用 pcscd)", "mynaq demo (virtual card on a private pcscd)"},
+    Entry{"demo.step", "手順", "Step"},
+    Entry{"demo.ok", "すべての手順が成功しました。", "Every step worked."},
+    Entry{"demo.failed", "失敗した手順があります。", "Some steps failed."},
+    Entry{"error.prefix", "ERROR", "ERROR"},
+    Entry{"hint.prefix", "対処", "Next"},
+};
+
+struct ErrorEntry {
+    Errc code;
+    ErrorText ja, en;
+};
+
+constexpr std::array kErrors{
+    ErrorEntry{Errc::Usage, {"コマンドの使い方が正しくありません。", "mynaq --help で使い方を確認してください。"},
+               {"The command line is not valid.", "See mynaq --help."}},
+    ErrorEntry{Errc::InvalidArgument, {"入力値の形式が正しくありません。", "値を確認して、もう一度実行してください。"},
+               {"A value has the wrong form.", "Check the value and run the command again."}},
+    ErrorEntry{Errc::ConfigInvalid, {"設定ファイルに誤りがあります。", "示された行を直してください (man mynaq の FILES 参照)。"},
+               {"The configuration file has an error.", "Fix the line shown (see FILES in man mynaq)."}},
+    ErrorEntry{Errc::FileNotFound, {"ファイルが見つかりません。", "パスを確認してください。"},
+               {"A file was not found.", "Check the path."}},
+    ErrorEntry{Errc::IoError, {"ファイルの読み書きに失敗しました。", "空き容量と権限を確認してください。"},
+               {"Reading or writing a file failed.", "Check free disk space and permissions."}},
+    ErrorEntry{Errc::PcscUnavailable, {"PC/SC サービス (pcscd) に接続できません。", "pcscd を起動してください: systemctl start pcscd.socket"},
+               {"The PC/SC service (pcscd) cannot be reached.", "Start pcscd: systemctl start pcscd.socket"}},
+    ErrorEntry{Errc::NoReader, {"カードリーダーが見つかりません。", "USB ケーブルを挿し直し、mynaq card readers で確認してください。"},
+               {"No card reader was found.", "Reconnect the USB cable and check with mynaq card readers."}},
+    ErrorEntry{Errc::ReaderNotFound, {"指定されたカードリーダーがありません。", "mynaq card readers で名前を確認し、--reader で指定してください。"},
+               {"The reader given was not found.", "List readers with mynaq card readers and pass --reader."}},
+    ErrorEntry{Errc::NoCard, {"カードが置かれていません。", "マイナンバーカードをリーダーに置いて、もう一度実行してください。"},
+               {"No card is in the reader.", "Place the My Number card on the reader and try again."}},
+    ErrorEntry{Errc::CardRemoved, {"読み取り中にカードが外されました。", "カードを置き直して、もう一度実行してください。"},
+               {"The card was removed while it was being read.", "Put the card back and run the command again."}},
+    ErrorEntry{Errc::CardTimeout, {"カードが応答しません (タイムアウト)。", "カードを置き直してください。続く場合は mynaq card doctor を実行し、必要なら mynaq fallback start で受付を続けてください。"},
+               {"The card stopped answering (timeout).", "Re-insert the card. If it persists, run mynaq card doctor, and continue reception with mynaq fallback start."}},
+    ErrorEntry{Errc::CardCommFailed, {"カードとの通信に失敗しました。", "カードを置き直してください。続く場合は mynaq card doctor を実行してください。"},
+               {"Communication with the card failed.", "Re-insert the card; if it persists run mynaq card doctor."}},
+    ErrorEntry{Errc::CardBusy, {"カードは他のプログラムが使用中です。", "顔認証付きカードリーダーのアプリなど、他のプログラムを終了してから実行してください。"},
+               {"Another program is using the card.", "Close the other program (e.g. the reader's own app) and try again."}},
+    ErrorEntry{Errc::NotMyNumberCard, {"マイナンバーカードではありません (公的個人認証APがありません)。", "マイナンバーカードの向きと種類を確認してください。"},
+               {"This is not a My Number card (no JPKI application).", "Check that the card is a My Number card."}},
+    ErrorEntry{Errc::CardError, {"カードが想定外の応答をしました。", "--trace FILE で通信記録を取り、技術担当者に渡してください。"},
+               {"The card gave an unexpected answer.", "Record a transcript with --trace FILE for a technician."}},
+    ErrorEntry{Errc::DataInvalid, {"データの形式が正しくありません。", "--trace FILE で通信記録を取り、技術担当者に渡してください。"},
+               {"The data is malformed.", "Record a transcript with --trace FILE for a technician."}},
+    ErrorEntry{Errc::PinRequired, {"このトークンは暗証番号の入力が先に必要です (スマートフォン等)。", "mynaq card verify-pin を先に実行してください。"},
+               {"This token needs the PIN first (smartphone).", "Run mynaq card verify-pin first."}},
+    ErrorEntry{Errc::PinWrong, {"暗証番号が違います。", "残り回数を確認してください。再入力は患者さん本人が行ってください (自動で再試行はしません)。"},
+               {"The PIN is wrong.", "Check the tries left; let the patient retry themselves (mynaq never retries)."}},
+    ErrorEntry{Errc::PinBlocked, {"暗証番号がロックされています。", "お住まいの市区町村窓口で初期化が必要です。受付は顔認証か目視確認で続けてください。"},
+               {"The PIN is blocked.", "It must be reset at the municipal office; continue with face or visual confirmation."}},
+    ErrorEntry{Errc::PinLastTry, {"残り1回のため暗証番号を送りませんでした (ロック防止)。", "本人が確実に覚えている場合のみ --force を付けて実行してください。"},
+               {"Only one try is left, so the PIN was not sent (lock protection).", "Only if the patient is sure, run again with --force."}},
+    ErrorEntry{Errc::PinFormat, {"暗証番号の桁数または文字が正しくありません。", "利用者証明用は数字4桁、照合番号Bは数字14桁です。"},
+               {"The PIN has the wrong length or characters.", "The auth PIN is 4 digits; verification number B is 14 digits."}},
+    ErrorEntry{Errc::NoInput, {"暗証番号を読み取れませんでした。", "端末で入力するか、標準入力か --pin-env VAR で渡してください。"},
+               {"No PIN could be read.", "Type it at a terminal, pipe it on stdin, or use --pin-env VAR."}},
+    ErrorEntry{Errc::CertInvalid, {"証明書を読み取れませんでした。", "--trace FILE で通信記録を取り、技術担当者に渡してください。"},
+               {"The certificate cannot be read.", "Record a transcript with --trace FILE for a technician."}},
+    ErrorEntry{Errc::CertUntrusted, {"証明書の発行者が信頼済みルートに含まれていません。", "J-LIS のルート証明書を trust.anchor_dirs に追加してください。"},
+               {"The certificate's issuer is not among the trusted roots.", "Add the J-LIS root to trust.anchor_dirs."}},
+    ErrorEntry{Errc::SignatureInvalid, {"カードの署名を証明書で検証できませんでした。", "カードの不具合の可能性があります。市区町村窓口での確認を案内してください。"},
+               {"The card's signature did not verify against its certificate.", "The card may be faulty; refer the patient to the municipal office."}},
+    ErrorEntry{Errc::Unsupported, {"このカードまたはトークンでは利用できない機能です。", "スマートフォンには券面事項がありません。カードで実行してください。"},
+               {"This card or token does not support the operation.", "Smartphones carry no card-face data; use the card."}},
+    ErrorEntry{Errc::Forbidden, {"個人番号の読み取りにつながる操作は行いません。", "個人番号は医療機関で扱いません。"},
+               {"Refused: this would expose the Individual Number.", "Clinics never handle the Individual Number."}},
+    ErrorEntry{Errc::Internal, {"内部エラーが発生しました。", "--trace と -v を付けて再実行し、出力を開発者に報告してください。"},
+               {"An internal error occurred.", "Re-run with --trace and -v and report the output."}},
+};
+
+bool starts_with_ja(const char* value) {
+    return value != nullptr && value[0] == 'j' && value[1] == 'a';
+}
+
+}  // namespace
+
+Lang detect_lang(std::string_view from_option, std::string_view from_config) {
+    if (from_option == "ja") return Lang::Ja;
+    if (from_option == "en") return Lang::En;
+    if (from_config == "ja") return Lang::Ja;
+    if (from_config == "en") return Lang::En;
+    for (const char* var : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+        const char* value = std::getenv(var);
+        if (value != nullptr && *value != '\0') return starts_with_ja(value) ? Lang::Ja : Lang::En;
+    }
+    return Lang::En;
+}
+
+std::string_view tr(Lang lang, std::string_view key) {
+    for (const auto& e : kCatalogue) {
+        if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
+    }
+    return key;
+}
+
+ErrorText error_text(Lang lang, Errc code) {
+    for (const auto& e : kErrors) {
+        if (e.code == code) return lang == Lang::Ja ? e.ja : e.en;
+    }
+    return lang == Lang::Ja ? kErrors.back().ja : kErrors.back().en;
+}
+
+}  // namespace mynaq::cli

@@ -1,0 +1,86 @@
+// mynaq: the command line over libmynaq. Parses, runs one command, and turns its result or
+// error into text, JSON and an exit status.
+#include <clocale>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "context.hpp"
+
+namespace {
+
+std::string version_text() {
+    return std::string("mynaq ") + MYNAQ_VERSION + " (commit " + MYNAQ_COMMIT +
+           "; features: pcsc, virtual-card, jpki)";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setlocale(LC_ALL, "");
+    using namespace mynaq;
+    cli::AppContext context;
+    cli::Action action;
+
+    CLI::App app{"mynaq — My Number card (マイナ保険証) toolkit for clinics and pharmacies",
+                 "mynaq"};
+    app.fallthrough();
+    app.require_subcommand(1);
+    app.set_version_flag("--version", version_text());
+    auto& o = context.options;
+    app.add_flag("--json", o.json, "Print exactly one JSON document on stdout");
+    app.add_option("--lang", o.lang, "Language of messages (ja or en; default: locale)")
+        ->check(CLI::IsMember({"ja", "en"}));
+    app.add_option("--config", o.config_file, "Configuration file (YAML)");
+    app.add_option("--reader", o.reader, "Reader name, or part of it");
+    app.add_flag("-v,--verbose", o.verbose, "Diagnostics on stderr");
+    app.add_option("--trace", o.trace_file, "Write an APDU transcript to FILE (secrets redacted)");
+
+    cli::Registry registry{app, context, action};
+    cli::add_card_commands(registry);
+    cli::add_sim_commands(registry);
+    cli::add_demo_command(registry);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        if (context.options.json) {
+            context.lang = cli::detect_lang(context.options.lang, "");
+            context.emit_json({{"error",
+                                {{"code", "USAGE"},
+                                 {"message", std::string(cli::error_text(context.lang, Errc::Usage).message)},
+                                 {"detail", e.what()}}}});
+        } else {
+            app.exit(e);
+        }
+        return 64;
+    }
+
+    try {
+        context.load();
+        if (!action) throw Error(Errc::Usage, "no command given");
+        return action();
+    } catch (const Error& e) {
+        cli::report_error(context, e);
+        const int status = cli::exit_status(e.code());
+        if (e.code() == Errc::CardTimeout) {
+            // A worker thread is stuck inside pcsc-lite; normal exit would wait on its locks.
+            std::cout.flush();
+            std::cerr.flush();
+            std::_Exit(status);
+        }
+        return status;
+    } catch (const std::exception& e) {
+        cli::report_error(context, Error(Errc::Internal, e.what()));
+        return 70;
+    }
+}

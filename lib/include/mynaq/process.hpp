@@ -1,0 +1,32 @@
+// Runs a child process with extra environment variables, optionally feeding stdin and
+// capturing stdout/stderr. Used by the demo (which runs mynaq's own commands) and by tests.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mynaq {
+
+struct ProcessResult {
+    int exit_code = -1;     // 128+signal when killed
+    std::string out;        // captured stdout (when capture_output)
+    std::string err;        // captured stderr (when capture_output)
+    bool timed_out = false;
+};
+
+struct ProcessOptions {
+    std::map<std::string, std::string> env;      // added to (or replacing in) the environment
+    std::optional<std::string> stdin_data;       // nullopt: /dev/null
+    bool capture_output = true;                  // false: inherit stdout/stderr
+    std::chrono::milliseconds timeout{60'000};   // killed with SIGKILL after this
+};
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// The path of the running executable (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace mynaq

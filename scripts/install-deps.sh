@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what mynaq needs to build, run its demo and run its tests on Debian 12.
+# Idempotent: installs only what is missing; apt lists are refreshed only when needed.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config git
+  libcli11-dev libfmt-dev libpcsclite-dev libssl-dev libcurl4-openssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev doctest-dev
+  # run: PC/SC daemon and the virtual reader driver
+  pcscd vsmartcard-vpcd openssl
+  # tests and benchmarks: peers, fuzzing, JPEG 2000 tools
+  pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "mynaq: missing packages: ${missing[*]}; run this script as root" >&2
+    exit 1
+  fi
+  echo "mynaq: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

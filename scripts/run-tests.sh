@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then
+#   1. a libFuzzer run of the TLV reader (clang, ASan+UBSan),
+#   2. the suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the suite built as shipped with -Werror; its ctest summary ends the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+jobs=$(nproc)
+
+echo "== fuzz: TLV reader (libFuzzer) =="
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DMYNAQ_FUZZ=ON -DMYNAQ_TESTS=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz --target fuzz_tlv -j "$jobs"
+mkdir -p build-fuzz/corpus
+./build-fuzz/tests/fuzz_tlv -runs=300000 -max_len=4096 -seed=1 build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -n 3
+
+echo "== tests with ASan + UBSan =="
+cmake -S . -B build-asan -G Ninja -DMYNAQ_SANITIZE=ON -DMYNAQ_WERROR=ON \
+  -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+echo "== tests (release build, -Werror) =="
+cmake -S . -B build -G Ninja -DMYNAQ_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs"
