@@ -42,10 +42,12 @@ std::uint16_t selected_fid(const CommandApdu& command) {
 
 void PrivacyGuard::check(const CommandApdu& command) const {
     if (command.cla() != 0x00) return;
-    // An unknown application might be 券面事項入力補助AP: be as careful as there.
-    const bool text = application_ == Application::Text || application_ == Application::Other;
-    const bool surface =
-        application_ == Application::Surface || application_ == Application::Other;
+    // An unknown application might be 券面事項入力補助AP: be as careful as there. That includes
+    // "nothing selected yet": in a shared connection another process may have left the card
+    // in any application.
+    const bool unknown = application_ == Application::Other || application_ == Application::None;
+    const bool text = application_ == Application::Text || unknown;
+    const bool surface = application_ == Application::Surface || unknown;
     const std::uint8_t p1 = command.p1();
     const std::uint8_t p2 = command.p2();
 
@@ -73,8 +75,9 @@ void PrivacyGuard::check(const CommandApdu& command) const {
 }
 
 void PrivacyGuard::observe(const CommandApdu& command, StatusWord sw) {
-    if (command.cla() != 0x00 || command.ins() != kSelect || !sw.ok()) return;
-    if (command.p1() == 0x04) application_ = application_for_aid(command.data());
+    if (command.cla() != 0x00 || command.ins() != kSelect || command.p1() != 0x04) return;
+    // A failed SELECT by name may still have changed the current DF on some cards.
+    application_ = sw.ok() ? application_for_aid(command.data()) : Application::Other;
 }
 
 }  // namespace mynaq::card

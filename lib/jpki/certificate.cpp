@@ -25,14 +25,16 @@ using EkuPtr = std::unique_ptr<EXTENDED_KEY_USAGE, OsslDeleter<EXTENDED_KEY_USAG
 using PoliciesPtr = std::unique_ptr<CERTIFICATEPOLICIES, OsslDeleter<CERTIFICATEPOLICIES_free>>;
 
 // OPENSSL_free is a macro, so it cannot be a deleter template argument directly.
-void free_openssl_memory(void* p) noexcept { OPENSSL_free(p); }
+void free_openssl_memory(void* p) noexcept {
+    OPENSSL_free(p);
+}
 template <typename T>
 using OsslMemPtr = std::unique_ptr<T, OsslDeleter<free_openssl_memory>>;
 
 std::string object_text(const ASN1_OBJECT* object, bool numeric) {
     std::array<char, 128> buffer{};
-    const int length = OBJ_obj2txt(buffer.data(), static_cast<int>(buffer.size()), object,
-                                   numeric ? 1 : 0);
+    const int length =
+        OBJ_obj2txt(buffer.data(), static_cast<int>(buffer.size()), object, numeric ? 1 : 0);
     if (length <= 0) return "?";
     if (static_cast<std::size_t>(length) < buffer.size()) return std::string(buffer.data());
     // Unusually long OIDs: ask again with a buffer of the size OpenSSL reported.
@@ -72,8 +74,8 @@ std::string escape_value(std::string_view value, bool dn_specials) {
         if (dn_specials) {
             const bool special = c == ',' || c == '+' || c == '"' || c == '\\' || c == '<' ||
                                  c == '>' || c == ';' || c == '=';
-            const bool edge = (i == 0 && (c == ' ' || c == '#')) ||
-                              (i + 1 == value.size() && c == ' ');
+            const bool edge =
+                (i == 0 && (c == ' ' || c == '#')) || (i + 1 == value.size() && c == ' ');
             if (special || edge) out.push_back('\\');
         }
         out.push_back(static_cast<char>(c));
@@ -211,8 +213,7 @@ ParsedCert parse_certificate(ByteView der) {
     const unsigned char* cursor = der.data();
     X509Ptr cert(d2i_X509(nullptr, &cursor, static_cast<long>(der.size())));
     if (!cert) {
-        throw Error(Errc::CertInvalid,
-                    "not a DER X.509 certificate (" + take_openssl_error() + ")",
+        throw Error(Errc::CertInvalid, "not a DER X.509 certificate (" + take_openssl_error() + ")",
                     {{"first_bytes", to_hex(der.first(std::min<std::size_t>(der.size(), 8)))}});
     }
     const auto used = static_cast<std::size_t>(cursor - der.data());
@@ -277,16 +278,21 @@ std::string format_utc(std::chrono::sys_seconds time) {
 
 std::string_view validity_state_name(ValidityState state) {
     switch (state) {
-        case ValidityState::NotYetValid: return "not_yet_valid";
-        case ValidityState::Valid: return "valid";
-        case ValidityState::ExpiresSoon: return "expires_soon";
-        case ValidityState::Expired: return "expired";
+        case ValidityState::NotYetValid:
+            return "not_yet_valid";
+        case ValidityState::Valid:
+            return "valid";
+        case ValidityState::ExpiresSoon:
+            return "expires_soon";
+        case ValidityState::Expired:
+            return "expired";
     }
     return "unknown";
 }
 
-ValidityState validity_state(std::chrono::sys_seconds not_before, std::chrono::sys_seconds not_after,
-                             std::chrono::sys_seconds now, int expiry_warning_days) {
+ValidityState validity_state(std::chrono::sys_seconds not_before,
+                             std::chrono::sys_seconds not_after, std::chrono::sys_seconds now,
+                             int expiry_warning_days) {
     using namespace std::chrono;
     if (now < not_before) return ValidityState::NotYetValid;
     if (now > not_after) return ValidityState::Expired;
@@ -310,8 +316,8 @@ CertificateInfo inspect_certificate(ByteView der, std::chrono::sys_seconds now,
     info.not_before = asn1_time_to_sys(X509_get0_notBefore(cert));
     info.not_after = asn1_time_to_sys(X509_get0_notAfter(cert));
     info.state = validity_state(info.not_before, info.not_after, now, expiry_warning_days);
-    info.days_left = static_cast<long>(
-        std::chrono::floor<std::chrono::days>(info.not_after - now).count());
+    info.days_left =
+        static_cast<long>(std::chrono::floor<std::chrono::days>(info.not_after - now).count());
     info.test_issuer =
         name_has_organization(issuer, "JPKI-TEST") || name_has_organization(subject, "JPKI-TEST");
 
@@ -323,8 +329,7 @@ CertificateInfo inspect_certificate(ByteView der, std::chrono::sys_seconds now,
         // A key type this OpenSSL cannot decode: still name the algorithm.
         ERR_clear_error();
         ASN1_OBJECT* algorithm = nullptr;  // the API is not const-correct here
-        X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr,
-                               X509_get_X509_PUBKEY(cert));
+        X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, X509_get_X509_PUBKEY(cert));
         info.key_algorithm = algorithm != nullptr ? short_name(algorithm) : "unknown";
     }
     info.signature_algorithm = signature_algorithm_name(cert);
@@ -332,8 +337,8 @@ CertificateInfo inspect_certificate(ByteView der, std::chrono::sys_seconds now,
     info.key_usage = key_usage_names(cert);
     info.extended_key_usage = extended_key_usage_names(cert);
     info.policies = policy_oids(cert);
-    info.self_signed = X509_NAME_cmp(subject, issuer) == 0 &&
-                       signature_verifies(cert, X509_get0_pubkey(cert));
+    info.self_signed =
+        X509_NAME_cmp(subject, issuer) == 0 && signature_verifies(cert, X509_get0_pubkey(cert));
     ERR_clear_error();
     return info;
 }

@@ -41,7 +41,9 @@ bool signature_verifies(X509* cert, EVP_PKEY* key) {
 
 }  // namespace detail
 
-std::string sha256_fingerprint(ByteView der) { return to_hex(sha256(der), ":"); }
+std::string sha256_fingerprint(ByteView der) {
+    return to_hex(sha256(der), ":");
+}
 
 Bytes sha256_digest_info(ByteView message) {
     // DER of DigestInfo{AlgorithmIdentifier{id-sha256, NULL}, OCTET STRING(32)} (RFC 8017 §9.2).

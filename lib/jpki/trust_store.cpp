@@ -26,8 +26,7 @@ Bytes read_trust_file(const fs::path& file) {
     std::error_code ec;
     const fs::file_status status = fs::status(file, ec);
     if (!fs::exists(status)) {
-        throw Error(Errc::FileNotFound, "trust anchor file not found: " + where,
-                    {{"path", where}});
+        throw Error(Errc::FileNotFound, "trust anchor file not found: " + where, {{"path", where}});
     }
     if (fs::is_directory(status)) {
         throw Error(Errc::IoError, "expected a certificate file, found a directory: " + where,
@@ -82,8 +81,7 @@ CardCaReport report_card_ca(ByteView card_ca_der, X509* leaf, const TrustStore& 
         report.subject = detail::name_to_string(X509_get_subject_name(parsed.cert.get()));
         report.sha256_fingerprint = sha256_fingerprint(parsed.der);
         report.pinned = store.contains(parsed.der);
-        report.signs_leaf =
-            detail::signature_verifies(leaf, X509_get0_pubkey(parsed.cert.get()));
+        report.signs_leaf = detail::signature_verifies(leaf, X509_get0_pubkey(parsed.cert.get()));
         card_ca = std::move(parsed.cert);
     } catch (const Error& e) {
         // The card's CA is only informative: a broken one must not hide the leaf's result.
@@ -93,7 +91,8 @@ CardCaReport report_card_ca(ByteView card_ca_der, X509* leaf, const TrustStore& 
 }
 
 std::string card_ca_note(const CardCaReport& report, const std::string& parse_error) {
-    if (!report.parsed) return " The card's CA certificate could not be parsed: " + parse_error + ".";
+    if (!report.parsed)
+        return " The card's CA certificate could not be parsed: " + parse_error + ".";
     if (report.signs_leaf && !report.pinned) {
         return " The card's CA certificate '" + report.subject + "' (SHA-256 " +
                report.sha256_fingerprint +
@@ -101,7 +100,8 @@ std::string card_ca_note(const CardCaReport& report, const std::string& parse_er
                "card is consistent; compare its fingerprint with the one J-LIS publishes before "
                "adding it to the trust directory.";
     }
-    if (!report.signs_leaf) return " The card's CA certificate does not verify the signature either.";
+    if (!report.signs_leaf)
+        return " The card's CA certificate does not verify the signature either.";
     return {};
 }
 
@@ -138,13 +138,14 @@ void TrustStore::add_pem_file(const fs::path& file) {
     const std::string where = file.string();
     std::vector<Bytes> certificates;
     try {
-        certificates =
-            pem_to_der_all(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+        certificates = pem_to_der_all(
+            std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
     } catch (const Error& e) {
         throw Error(e.code(), where + ": " + e.detail(), {{"path", where}});
     }
     if (certificates.empty()) {
-        throw Error(Errc::CertInvalid, where + ": no PEM certificate in the file", {{"path", where}});
+        throw Error(Errc::CertInvalid, where + ": no PEM certificate in the file",
+                    {{"path", where}});
     }
     for (const Bytes& der : certificates) add_der(der, where);
 }
@@ -192,12 +193,18 @@ bool TrustStore::contains(ByteView der) const {
 
 std::string_view chain_status_name(ChainStatus status) {
     switch (status) {
-        case ChainStatus::Trusted: return "trusted";
-        case ChainStatus::UnknownIssuer: return "unknown_issuer";
-        case ChainStatus::BadSignature: return "bad_signature";
-        case ChainStatus::AnchorExpired: return "anchor_expired";
-        case ChainStatus::CertExpired: return "cert_expired";
-        case ChainStatus::NotYetValid: return "not_yet_valid";
+        case ChainStatus::Trusted:
+            return "trusted";
+        case ChainStatus::UnknownIssuer:
+            return "unknown_issuer";
+        case ChainStatus::BadSignature:
+            return "bad_signature";
+        case ChainStatus::AnchorExpired:
+            return "anchor_expired";
+        case ChainStatus::CertExpired:
+            return "cert_expired";
+        case ChainStatus::NotYetValid:
+            return "not_yet_valid";
     }
     return "unknown";
 }
@@ -292,7 +299,8 @@ ChainResult check_chain(ByteView leaf_der, const TrustStore& anchors, std::chron
             "the certificate expired on " + detail::format_utc(not_after) + "; " + verified;
     } else if (now > anchor.not_after) {
         result.status = ChainStatus::AnchorExpired;
-        result.detail = "the anchor " + describe(anchor) + " that verifies the signature expired on " +
+        result.detail = "the anchor " + describe(anchor) +
+                        " that verifies the signature expired on " +
                         detail::format_utc(anchor.not_after);
     } else if (now < anchor.not_before) {
         result.status = ChainStatus::AnchorExpired;

@@ -215,6 +215,24 @@ void CardConnection::end_transaction() {
     in_transaction_ = false;
 }
 
+bool CardConnection::card_still_present() const {
+    for (int i = 0; i < 15; ++i) {
+        char name[256];
+        DWORD name_len = sizeof name;
+        DWORD state = 0;
+        DWORD protocol = 0;
+        BYTE atr[MAX_ATR_SIZE];
+        DWORD atr_len = sizeof atr;
+        const LONG rv = SCardStatus(handle_, name, &name_len, &state, &protocol, atr, &atr_len);
+        if (rv == SCARD_W_REMOVED_CARD || rv == SCARD_E_NO_SMARTCARD ||
+            (rv == SCARD_S_SUCCESS && (state & SCARD_PRESENT) == 0)) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
+}
+
 namespace {
 
 // State of one transmit shared with its worker thread; the worker may outlive the caller
@@ -266,6 +284,12 @@ Bytes CardConnection::transmit(ByteView command) {
     lock.unlock();
     worker.join();
     check(job->rv, "SCardTransmit");
+    if (job->response_len < 2) {
+        // vpcd (and some readers) report a vanished card as an empty answer; pcscd notices the
+        // removal on its next poll, so ask it for a moment before calling it a removal.
+        throw Error(card_still_present() ? Errc::CardCommFailed : Errc::CardRemoved,
+                    "the reader returned no status word", {{"reader", reader_}});
+    }
     job->response.resize(job->response_len);
     return std::move(job->response);
 }

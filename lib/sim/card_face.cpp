@@ -29,9 +29,13 @@ int to_int(std::string_view digits) {
     return value;
 }
 
-void append(Bytes& out, ByteView data) { out.insert(out.end(), data.begin(), data.end()); }
+void append(Bytes& out, ByteView data) {
+    out.insert(out.end(), data.begin(), data.end());
+}
 
-void append(Bytes& out, std::string_view text) { out.insert(out.end(), text.begin(), text.end()); }
+void append(Bytes& out, std::string_view text) {
+    out.insert(out.end(), text.begin(), text.end());
+}
 
 void append_u16(Bytes& out, std::size_t value) {
     out.push_back(static_cast<std::uint8_t>(value >> 8));
@@ -127,8 +131,8 @@ Bytes sha256_digest_info(ByteView data) {
 
 // DF24/DF12-style public key: 90 03 <e> 91 82 01 00 <n>.
 Bytes public_key_value(const TestPki& pki) {
-    Bytes modulus = pki.auth_cert_der.empty() ? Bytes(256, 0)
-                                              : rsa_modulus_of_certificate(pki.auth_cert_der);
+    Bytes modulus =
+        pki.auth_cert_der.empty() ? Bytes(256, 0) : rsa_modulus_of_certificate(pki.auth_cert_der);
     Bytes value = tlv(0x90, Bytes{0x01, 0x00, 0x01});
     append(value, tlv(0x91, modulus));
     return value;
@@ -235,18 +239,18 @@ Bytes token_info_file(TokenProfile profile) {
         return out;
     };
     Bytes file;
-    append(file, padded(profile == TokenProfile::Android ? "JPKIAPGPSETOKEN" : "JPKIAPICCTOKEN2",
-                        32));
+    append(file,
+           padded(profile == TokenProfile::Android ? "JPKIAPGPSETOKEN" : "JPKIAPICCTOKEN2", 32));
     append(file, padded("mynaq virtual card", 32));  // manufacturerID
     append(file, padded("MYNAQSIM", 16));            // model
     append(file, padded("0000000000000001", 16));    // serialNumber
     append_u32(file, 0x040D);  // RNG | LOGIN_REQUIRED | USER_PIN_INITIALIZED | TOKEN_INITIALIZED
-    for (int i = 0; i < 4; ++i) append_u32(file, 0);  // session counts
-    append_u32(file, 16);                             // ulMaxPinLen
-    append_u32(file, 6);                              // ulMinPinLen
+    for (int i = 0; i < 4; ++i) append_u32(file, 0);            // session counts
+    append_u32(file, 16);                                       // ulMaxPinLen
+    append_u32(file, 6);                                        // ulMinPinLen
     for (int i = 0; i < 4; ++i) append_u32(file, 0xFFFFFFFFU);  // memory: unavailable
-    append(file, std::string_view("0301"));                      // hardware, firmware version
-    append(file, padded("", 16));                                // utcTime
+    append(file, std::string_view("0301"));                     // hardware, firmware version
+    append(file, padded("", 16));                               // utcTime
     return file;
 }
 
@@ -259,14 +263,15 @@ Bytes synthetic_png(std::uint32_t width, std::uint32_t height, std::string_view 
     const std::size_t stride = (width + 7) / 8;
     Bytes raw;
     raw.reserve((stride + 1) * height);
-    const std::uint32_t key = crc32(ByteView(reinterpret_cast<const std::uint8_t*>(seed.data()),
-                                             seed.size()));
+    const std::uint32_t key =
+        crc32(ByteView(reinterpret_cast<const std::uint8_t*>(seed.data()), seed.size()));
     for (std::uint32_t y = 0; y < height; ++y) {
         raw.push_back(0);
         for (std::size_t byte = 0; byte < stride; ++byte) {
             std::uint8_t bits = 0xFF;  // white
             for (int bit = 0; bit < 8; ++bit) {
-                const std::uint32_t x = static_cast<std::uint32_t>(byte * 8) + static_cast<std::uint32_t>(bit);
+                const std::uint32_t x =
+                    static_cast<std::uint32_t>(byte * 8) + static_cast<std::uint32_t>(bit);
                 if (x >= width) continue;
                 const bool frame = x == 0 || y == 0 || x + 1 == width || y + 1 == height;
                 const std::uint32_t cell = (x / 4 + y / 4 * 7) % 32;

@@ -128,7 +128,7 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
     std::error_code ec;
     fs::remove(run_dir / "pcscd.comm", ec);
     fs::remove(run_dir / "pcscd.pid", ec);
-    {
+    if (options_.with_reader) {
         std::ofstream conf(conf_dir / "vpcd");
         conf << fmt::format("FRIENDLYNAME \"{}\"\nDEVICENAME /dev/null:0x{:04X}\nLIBPATH {}\n"
                             "CHANNELID 0x{:04X}\n",
@@ -149,7 +149,10 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
                         fmt::format("private pcscd exited at start (status {}): {}",
                                     WIFEXITED(status) ? WEXITSTATUS(status) : -1, log_tail()));
         }
-        if (fs::exists(socket_path()) && reader_listed(options_.reader_name)) return;
+        if (fs::exists(socket_path()) &&
+            (!options_.with_reader || reader_listed(options_.reader_name))) {
+            return;
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     const std::string tail = log_tail();

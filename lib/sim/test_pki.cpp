@@ -76,8 +76,8 @@ PkeyPtr generate_rsa_2048() {
 std::string bio_contents(BIO* bio) {
     const std::size_t pending = BIO_ctrl_pending(bio);
     std::string out(pending, '\0');
-    if (pending > 0 && BIO_read(bio, out.data(), static_cast<int>(pending)) !=
-                           static_cast<int>(pending)) {
+    if (pending > 0 &&
+        BIO_read(bio, out.data(), static_cast<int>(pending)) != static_cast<int>(pending)) {
         fail("BIO_read");
     }
     return out;
@@ -170,12 +170,12 @@ X509Ptr make_certificate(const CertSpec& spec) {
 
     check(X509_set_subject_name(cert.get(), spec.subject), "X509_set_subject_name");
     X509* issuer = spec.issuer != nullptr ? spec.issuer : cert.get();
-    check(X509_set_issuer_name(cert.get(), spec.issuer != nullptr
-                                               ? X509_get_subject_name(spec.issuer)
-                                               : spec.subject),
-          "X509_set_issuer_name");
-    if (X509_time_adj_ex(X509_getm_notBefore(cert.get()), static_cast<int>(spec.not_before_days),
-                         0, nullptr) == nullptr ||
+    check(
+        X509_set_issuer_name(
+            cert.get(), spec.issuer != nullptr ? X509_get_subject_name(spec.issuer) : spec.subject),
+        "X509_set_issuer_name");
+    if (X509_time_adj_ex(X509_getm_notBefore(cert.get()), static_cast<int>(spec.not_before_days), 0,
+                         nullptr) == nullptr ||
         X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(spec.not_after_days), 0,
                          nullptr) == nullptr) {
         fail("X509_time_adj_ex");
@@ -290,7 +290,9 @@ std::string_view as_chars(const Bytes& bytes) {
     return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
-Bytes as_bytes(const std::string& text) { return {text.begin(), text.end()}; }
+Bytes as_bytes(const std::string& text) {
+    return {text.begin(), text.end()};
+}
 
 void make_private_dir(const std::filesystem::path& dir) {
     std::error_code ec;
@@ -389,8 +391,8 @@ Bytes rsa_pkcs1_sign(std::string_view key_pem, ByteView digest_info) {
     check(EVP_PKEY_sign(ctx.get(), nullptr, &size, digest_info.data(), digest_info.size()),
           "EVP_PKEY_sign");
     Bytes signature(size);
-    if (EVP_PKEY_sign(ctx.get(), signature.data(), &size, digest_info.data(),
-                      digest_info.size()) <= 0) {
+    if (EVP_PKEY_sign(ctx.get(), signature.data(), &size, digest_info.data(), digest_info.size()) <=
+        0) {
         throw Error(Errc::InvalidArgument, "RSA signing failed: " + openssl_error());
     }
     signature.resize(size);

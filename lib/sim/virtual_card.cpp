@@ -22,12 +22,18 @@ enum class Ap { None, Jpki, Surface, Text, Common, Juki };
 
 std::string_view ap_name(Ap ap) {
     switch (ap) {
-        case Ap::Jpki: return "jpki";
-        case Ap::Surface: return "surface";
-        case Ap::Text: return "text";
-        case Ap::Common: return "common";
-        case Ap::Juki: return "juki";
-        case Ap::None: break;
+        case Ap::Jpki:
+            return "jpki";
+        case Ap::Surface:
+            return "surface";
+        case Ap::Text:
+            return "text";
+        case Ap::Common:
+            return "common";
+        case Ap::Juki:
+            return "juki";
+        case Ap::None:
+            break;
     }
     return "none";
 }
@@ -88,16 +94,22 @@ struct Reply {
     std::uint16_t sw = sw::kOk;
 };
 
-Reply status(std::uint16_t value) { return {{}, value}; }
+Reply status(std::uint16_t value) {
+    return {{}, value};
+}
 
 KeyEf key(std::string secret, int usual_max, int initial) {
     initial = std::clamp(initial, 0, 15);  // 63Cx has one nibble
     return {std::move(secret), std::max(usual_max, initial), initial, false};
 }
 
-KeyEf refused_key() { return {{}, 10, 10, true}; }
+KeyEf refused_key() {
+    return {{}, 10, 10, true};
+}
 
-DataEf free_file(Bytes content) { return {std::move(content), {}, {}}; }
+DataEf free_file(Bytes content) {
+    return {std::move(content), {}, {}};
+}
 
 DataEf protected_file(Bytes content, std::vector<std::uint16_t> opened_by) {
     return {std::move(content), {}, std::move(opened_by)};
@@ -267,13 +279,20 @@ Reply VirtualCard::State::dispatch(ByteView raw) {
     if ((cla == 0x00) != iso) return status(sw::kClaNotSupported);
 
     switch (ins) {
-        case 0xA4: return select(command);
-        case 0xB0: return read_binary(command);
-        case 0xB2: return read_record(command);
-        case 0x20: return verify(command);
-        case 0x24: return change_reference_data(command);
-        case 0x2A: return sign(command);
-        default: break;
+        case 0xA4:
+            return select(command);
+        case 0xB0:
+            return read_binary(command);
+        case 0xB2:
+            return read_record(command);
+        case 0x20:
+            return verify(command);
+        case 0x24:
+            return change_reference_data(command);
+        case 0x2A:
+            return sign(command);
+        default:
+            break;
     }
     return status(sw::kInsNotSupported);
 }
@@ -306,7 +325,8 @@ Reply VirtualCard::State::select(const CommandApdu& c) {
             current_ef = fid;
             return status(sw::kOk);
         }
-        default: return status(sw::kWrongP1P2);
+        default:
+            return status(sw::kWrongP1P2);
     }
 }
 

@@ -37,7 +37,7 @@ constexpr std::uint8_t kReset = 0x02;
 constexpr std::uint8_t kGetAtr = 0x04;
 
 class Socket {
-public:
+  public:
     Socket() = default;
     explicit Socket(int fd) : fd_(fd) {}
     Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
@@ -58,7 +58,7 @@ public:
         if (fd_ >= 0) ::close(std::exchange(fd_, -1));
     }
 
-private:
+  private:
     int fd_ = -1;
 };
 
@@ -70,7 +70,9 @@ void set_int_option(int fd, int level, int name, int value) {
 // ifd-vpcd writes the length and the APDU in two send() calls; with Nagle on its side and
 // delayed ACKs on ours that costs ~40 ms per APDU (engineering.md §B6). The kernel clears
 // TCP_QUICKACK again after a while, so it is re-armed before every recv().
-void arm_quickack(int fd) { set_int_option(fd, IPPROTO_TCP, TCP_QUICKACK, 1); }
+void arm_quickack(int fd) {
+    set_int_option(fd, IPPROTO_TCP, TCP_QUICKACK, 1);
+}
 
 Socket try_connect(const std::string& host, std::uint16_t port) {
     addrinfo hints{};
@@ -186,14 +188,19 @@ bool VpcdLink::Impl::handle(const std::stop_token& stop, int fd, const Bytes& pa
         switch (payload[0]) {
             case kPowerOff:
             case kPowerOn:
-            case kReset: card.power_off(); return true;  // every one starts a fresh session
-            case kGetAtr: return send_frame(fd, card.atr());
-            default: return true;  // unknown control byte: vpcd expects no answer
+            case kReset:
+                card.power_off();
+                return true;  // every one starts a fresh session
+            case kGetAtr:
+                return send_frame(fd, card.atr());
+            default:
+                return true;  // unknown control byte: vpcd expects no answer
         }
     }
 
     const std::size_t count = ++apdus;
-    if (faults.remove_after && count > static_cast<std::size_t>(std::max(0, *faults.remove_after))) {
+    if (faults.remove_after &&
+        count > static_cast<std::size_t>(std::max(0, *faults.remove_after))) {
         return false;
     }
     if (faults.stop_answering_after &&
@@ -214,7 +221,9 @@ bool VpcdLink::Impl::handle(const std::stop_token& stop, int fd, const Bytes& pa
 VpcdLink::VpcdLink(VirtualCard& card, std::string host, std::uint16_t port, Faults faults)
     : impl_(std::make_unique<Impl>(card, std::move(host), port, faults)) {}
 
-VpcdLink::~VpcdLink() { stop(); }
+VpcdLink::~VpcdLink() {
+    stop();
+}
 
 void VpcdLink::set_connect_timeout(std::chrono::milliseconds timeout) {
     const std::lock_guard lock(impl_->control);
@@ -246,11 +255,11 @@ void VpcdLink::start() {
     }
     impl_->apdus = 0;
     impl_->active = true;
-    impl_->thread = std::jthread([impl = impl_.get(), s = std::move(socket)](
-                                     const std::stop_token& stop) mutable {
-        impl->serve(stop, std::move(s));  // the socket closes when serve() returns
-        impl->finish();
-    });
+    impl_->thread = std::jthread(
+        [impl = impl_.get(), s = std::move(socket)](const std::stop_token& stop) mutable {
+            impl->serve(stop, std::move(s));  // the socket closes when serve() returns
+            impl->finish();
+        });
 }
 
 void VpcdLink::stop() {
@@ -260,13 +269,17 @@ void VpcdLink::stop() {
     if (impl_->thread.get_id() != std::this_thread::get_id()) impl_->thread.join();
 }
 
-bool VpcdLink::running() const { return impl_->active; }
+bool VpcdLink::running() const {
+    return impl_->active;
+}
 
 void VpcdLink::wait() {
     std::unique_lock lock(impl_->done_mutex);
     impl_->done_cv.wait(lock, [this] { return impl_->done; });
 }
 
-std::size_t VpcdLink::apdu_count() const { return impl_->apdus; }
+std::size_t VpcdLink::apdu_count() const {
+    return impl_->apdus;
+}
 
 }  // namespace mynaq::sim

@@ -86,14 +86,24 @@ NamePtr make_name(const Rdns& rdns) {
 
 void add_extension(X509* cert, X509V3_CTX& ctx, int nid, const char* value) {
     ExtPtr extension(X509V3_EXT_nconf_nid(nullptr, &ctx, nid, value));
-    INFO(OBJ_nid2sn(nid), " = ", value, ": ", ERR_reason_error_string(ERR_peek_error()));
     REQUIRE(extension);
     REQUIRE(X509_add_ext(cert, extension.get(), -1) == 1);
 }
 
+// The text form of certificatePolicies needs a config database, so build the structure.
+void add_policy(X509* cert, const char* oid) {
+    const std::unique_ptr<CERTIFICATEPOLICIES, Deleter<CERTIFICATEPOLICIES_free>> policies(
+        CERTIFICATEPOLICIES_new());
+    POLICYINFO* info = POLICYINFO_new();
+    REQUIRE(info != nullptr);
+    info->policyid = OBJ_txt2obj(oid, 1);
+    REQUIRE(sk_POLICYINFO_push(policies.get(), info) > 0);  // the stack owns `info` now
+    REQUIRE(X509_add1_ext_i2d(cert, NID_certificate_policies, policies.get(), 1,
+                              X509V3_ADD_DEFAULT) == 1);
+}
+
 void set_time(ASN1_TIME* field, sys_seconds time) {
-    REQUIRE(ASN1_TIME_set(field, static_cast<time_t>(time.time_since_epoch().count())) !=
-            nullptr);
+    REQUIRE(ASN1_TIME_set(field, static_cast<time_t>(time.time_since_epoch().count())) != nullptr);
 }
 
 struct CertSpec {
@@ -115,8 +125,8 @@ X509Ptr build(const CertSpec& spec) {
     const NamePtr subject = make_name(spec.subject);
     REQUIRE(X509_set_subject_name(cert.get(), subject.get()) == 1);
     const bool root = spec.issuer == nullptr;
-    REQUIRE(X509_set_issuer_name(cert.get(), root ? subject.get()
-                                                  : X509_get_subject_name(spec.issuer)) == 1);
+    REQUIRE(X509_set_issuer_name(cert.get(),
+                                 root ? subject.get() : X509_get_subject_name(spec.issuer)) == 1);
     set_time(X509_getm_notBefore(cert.get()), spec.not_before);
     set_time(X509_getm_notAfter(cert.get()), spec.not_after);
     REQUIRE(X509_set_pubkey(cert.get(), spec.subject_key) == 1);
@@ -130,8 +140,7 @@ X509Ptr build(const CertSpec& spec) {
     } else {
         add_extension(cert.get(), ctx, NID_key_usage, "critical,digitalSignature");
         add_extension(cert.get(), ctx, NID_ext_key_usage, "clientAuth");
-        add_extension(cert.get(), ctx, NID_certificate_policies,
-                      "critical,1.2.392.200149.8.5.1.3.30");
+        add_policy(cert.get(), "1.2.392.200149.8.5.1.3.30");
         if (spec.authority_key_id) {
             add_extension(cert.get(), ctx, NID_authority_key_identifier, "keyid:always");
         }
@@ -201,7 +210,7 @@ Bytes card_sign(KeyId id, ByteView digest_info) {
 }
 
 class TempDir {
-public:
+  public:
     TempDir() : path_(fs::temp_directory_path() / ("mynaq-jpki-" + to_hex(random_bytes(8), ""))) {
         fs::create_directories(path_);
     }
@@ -218,11 +227,13 @@ public:
         return file;
     }
 
-private:
+  private:
     fs::path path_;
 };
 
-std::string as_string(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+std::string as_string(const Bytes& bytes) {
+    return std::string(bytes.begin(), bytes.end());
+}
 
 Errc error_code_of(const auto& action) {
     try {
@@ -304,7 +315,7 @@ TEST_CASE("jpki: validity state and days_left at the boundaries") {
     CHECK(expired.days_left == -1);
     CHECK(inspect_certificate(der, spec.not_after + days{3}).days_left == -3);
     CHECK(inspect_certificate(der, spec.not_before - 1s).state == ValidityState::NotYetValid);
-    CHECK(inspect_certificate(der, spec.not_before).state == ValidityState::Valid);
+    CHECK(inspect_certificate(der, spec.not_before, 10).state == ValidityState::Valid);
 
     // The default warning window is 92 days: 92 whole days left is still plain valid.
     CHECK(validity_state(spec.not_before, kNow + days{92}, kNow) == ValidityState::Valid);
@@ -333,8 +344,7 @@ TEST_CASE("jpki: garbage is CertInvalid, card filler after the certificate is no
     CHECK(error_code_of([] { inspect_certificate(Bytes{}, kNow); }) == Errc::CertInvalid);
     CHECK(error_code_of([] { inspect_certificate(from_hex("30 82 01 00 02 01"), kNow); }) ==
           Errc::CertInvalid);
-    CHECK(error_code_of([] { inspect_certificate(random_bytes(300), kNow); }) ==
-          Errc::CertInvalid);
+    CHECK(error_code_of([] { inspect_certificate(random_bytes(300), kNow); }) == Errc::CertInvalid);
 
     const X509Ptr ca = root(kRootGen1);
     const Bytes der = der_of(ca.get());
@@ -514,8 +524,7 @@ TEST_CASE("jpki: bad signature, expired and not-yet-valid certificates, expired 
         REQUIRE(r.anchor);
         CHECK(r.anchor->origin == "gen2");
         CHECK(chain_status_name(r.status) == "cert_expired");
-        CHECK(inspect_certificate(der_of(build(spec).get()), kNow).state ==
-              ValidityState::Expired);
+        CHECK(inspect_certificate(der_of(build(spec).get()), kNow).state == ValidityState::Expired);
     }
     SUBCASE("leaf not yet valid") {
         CertSpec spec = leaf_under(g.gen2.get(), kRootGen2);
@@ -528,8 +537,7 @@ TEST_CASE("jpki: bad signature, expired and not-yet-valid certificates, expired 
         const X509Ptr old_root = root(kOtherKey, kOtherCaDn, kNow - days{1});
         TrustStore old_store;
         old_store.add_der(der_of(old_root.get()), "old");
-        const ChainResult r =
-            check_chain(leaf_der(old_root.get(), kOtherKey), old_store, kNow);
+        const ChainResult r = check_chain(leaf_der(old_root.get(), kOtherKey), old_store, kNow);
         CHECK(r.status == ChainStatus::AnchorExpired);
         REQUIRE(r.anchor);
         CHECK(r.anchor->origin == "old");

@@ -65,7 +65,9 @@ Answer send(VirtualCard& card, std::string_view hex) {
     return {Bytes(raw.begin(), raw.end() - 2), to_hex(ByteView(raw).last(2), "")};
 }
 
-std::string sw(VirtualCard& card, std::string_view hex) { return send(card, hex).sw; }
+std::string sw(VirtualCard& card, std::string_view hex) {
+    return send(card, hex).sw;
+}
 
 std::string select_ef(std::uint16_t fid) {
     return to_hex(CommandApdu::select_ef(fid).encode(), "");
@@ -156,7 +158,8 @@ TEST_CASE("virtual card: nothing is selected at power on") {
     CHECK(sw(card, kVerifyQuery) == "6986");
     CHECK(sw(card, "00A4040C0AD392F000260100000002") == "6A82");  // unknown AID
     CHECK(sw(card, "00A4040C06D392F0002601") == "6A82");          // no prefix matching
-    for (const auto select : {kSelectJpki, kSelectSurface, kSelectText, kSelectCommon, kSelectJuki}) {
+    for (const auto select :
+         {kSelectJpki, kSelectSurface, kSelectText, kSelectCommon, kSelectJuki}) {
         CHECK(sw(card, select) == "9000");
     }
     CHECK(sw(card, select_ef(0x1234)) == "6A82");
@@ -232,8 +235,7 @@ TEST_CASE("virtual card: token info label depends on the profile") {
     REQUIRE(sw(plastic, kSelectJpki) == "9000");
     REQUIRE(sw(plastic, select_ef(0x0006)) == "9000");
     const Answer label = send(plastic, "00B0000020");
-    CHECK(std::string(label.data.begin(), label.data.end()) ==
-          "JPKIAPICCTOKEN2                 ");
+    CHECK(std::string(label.data.begin(), label.data.end()) == "JPKIAPICCTOKEN2                 ");
     CHECK(send(plastic, "00B0000000").data.size() == 160);
 
     VirtualCard android(base_config(TokenProfile::Android));
@@ -382,14 +384,16 @@ TEST_CASE("virtual card: 照合番号B opens the card face and DF27 is the photo
         const Tlv& child = children[i + 1];
         CHECK(child.tag == expected_tags[i]);
         // Offsets in DF21 count from the start of the file (outer header included).
-        const std::size_t offset = static_cast<std::size_t>(children[0].value[2 * i]) << 8 |
-                                   children[0].value[2 * i + 1];
+        const std::size_t offset =
+            static_cast<std::size_t>(children[0].value[2 * i]) << 8 | children[0].value[2 * i + 1];
         CHECK(offset == child.offset + (outer->total_size - outer->value.size()));
     }
     CHECK(Bytes(children[1].value.begin(), children[1].value.end()) == to_bytes("19800217"));
     CHECK(Bytes(children[2].value.begin(), children[2].value.end()) == to_bytes("2"));
     CHECK(children[3].value.size() == 5 + 4 + 256);
-    CHECK(to_hex(children[3].value.first(9), "") == "9003010001918201" "00");
+    CHECK(to_hex(children[3].value.first(9), "") ==
+          "9003010001918201"
+          "00");
     CHECK(Bytes(children[4].value.first(8).begin(), children[4].value.first(8).end()) ==
           from_hex("89504E470D0A1A0A"));
     CHECK(Bytes(children[6].value.begin(), children[6].value.end()) == face_photo());
@@ -475,7 +479,9 @@ TEST_CASE("virtual card: the log redacts VERIFY data and feeds the sink") {
     CHECK(sw(card, verify("1234")) == "9000");
     CHECK(sw(card, verify("9876")) == "63C2");
     CHECK(sw(card, "0020008004313233") == "6700");  // malformed: Lc says 4, 3 bytes follow
-    CHECK(sw(card, "0024018004" "35353535") == "6982");  // CHANGE after a failed VERIFY
+    CHECK(sw(card,
+             "0024018004"
+             "35353535") == "6982");  // CHANGE after a failed VERIFY
 
     const auto log = card.log();
     REQUIRE(log.size() == 6);
@@ -538,12 +544,12 @@ TEST_CASE("virtual card: synthetic PNGs are well formed") {
 }
 
 TEST_CASE("virtual card: test PKI files and reload") {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("mynaq-test-pki-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("mynaq-test-pki-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir);
     shared_pki().save(dir);
     const auto mode = [](const std::filesystem::path& p) {
-        struct stat st{};
+        struct stat st {};
         REQUIRE(::stat(p.c_str(), &st) == 0);
         return st.st_mode & 0777;
     };
@@ -561,7 +567,8 @@ TEST_CASE("virtual card: test PKI files and reload") {
 
     // The key matches the certificate: its signature verifies.
     const Bytes info = sha256_digest_info("pair");
-    CHECK(signature_verifies(loaded.auth_cert_der, info, rsa_pkcs1_sign(loaded.auth_key_pem, info)));
+    CHECK(
+        signature_verifies(loaded.auth_cert_der, info, rsa_pkcs1_sign(loaded.auth_key_pem, info)));
 
     std::filesystem::remove(dir / "auth_cert.der");  // incomplete: a fresh PKI replaces it
     const TestPki fresh = TestPki::load_or_create(dir);
@@ -577,7 +584,7 @@ namespace {
 
 // The vpcd side of the socket, as pcscd's ifd-vpcd driver would be.
 class FakeVpcd {
-public:
+  public:
     FakeVpcd() {
         listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         REQUIRE(listener_ >= 0);
@@ -615,15 +622,15 @@ public:
     // nullopt on timeout; an empty vector when the card closed the connection.
     std::optional<Bytes> read_frame(int timeout_ms = 2000) {
         Bytes header = read_exactly(2, timeout_ms);
-        if (header.size() != 2) return header.empty() && closed_ ? std::optional<Bytes>(Bytes{})
-                                                                  : std::nullopt;
+        if (header.size() != 2)
+            return header.empty() && closed_ ? std::optional<Bytes>(Bytes{}) : std::nullopt;
         const std::size_t length = static_cast<std::size_t>(header[0]) << 8 | header[1];
         Bytes payload = read_exactly(length, timeout_ms);
         REQUIRE(payload.size() == length);
         return payload;
     }
 
-private:
+  private:
     Bytes read_exactly(std::size_t n, int timeout_ms) {
         Bytes out;
         while (out.size() < n) {
@@ -683,7 +690,7 @@ TEST_CASE("virtual card: vpcd link framing") {
     link.stop();
     CHECK_FALSE(link.running());
     CHECK(vpcd.read_frame() == Bytes{});  // the card is gone
-    link.wait();  // returns at once
+    link.wait();                          // returns at once
 }
 
 TEST_CASE("virtual card: vpcd link faults") {

@@ -27,8 +27,9 @@ enum class ValidityState {
 std::string_view validity_state_name(ValidityState state);  // "not_yet_valid", "valid", ...
 
 // X.509 validity is inclusive at both ends: valid from not_before through not_after.
-ValidityState validity_state(std::chrono::sys_seconds not_before, std::chrono::sys_seconds not_after,
-                             std::chrono::sys_seconds now, int expiry_warning_days = 92);
+ValidityState validity_state(std::chrono::sys_seconds not_before,
+                             std::chrono::sys_seconds not_after, std::chrono::sys_seconds now,
+                             int expiry_warning_days = 92);
 
 struct CertificateInfo {
     std::string subject;  // "C=JP, CN=840444E37PAFHN08220003A": RDNs in certificate order, UTF-8
@@ -38,13 +39,13 @@ struct CertificateInfo {
     std::chrono::sys_seconds not_before;
     std::chrono::sys_seconds not_after;
     ValidityState state = ValidityState::Valid;
-    long days_left = 0;  // floor((not_after - now) / 1 day), negative when expired
-    bool test_issuer = false;  // issuer or subject has O=JPKI-TEST
+    long days_left = 0;         // floor((not_after - now) / 1 day), negative when expired
+    bool test_issuer = false;   // issuer or subject has O=JPKI-TEST
     std::string key_algorithm;  // "RSA"
     int key_bits = 0;
-    std::string signature_algorithm;  // "sha256WithRSAEncryption"
-    std::string sha256_fingerprint;   // "AB:CD:..." upper-case, over the certificate's DER
-    std::vector<std::string> key_usage;           // {"digitalSignature"}
+    std::string signature_algorithm;     // "sha256WithRSAEncryption"
+    std::string sha256_fingerprint;      // "AB:CD:..." upper-case, over the certificate's DER
+    std::vector<std::string> key_usage;  // {"digitalSignature"}
     std::vector<std::string> extended_key_usage;  // {"clientAuth"}; unknown ones as dotted OIDs
     std::vector<std::string> policies;            // dotted OIDs
     bool self_signed = false;  // subject == issuer and the signature verifies with its own key
@@ -69,7 +70,7 @@ std::string sha256_fingerprint(ByteView der);
 
 // Pinned trust anchors: the J-LIS roots, user-added roots, the virtual card's test root.
 class TrustStore {
-public:
+  public:
     struct Anchor {
         Bytes der;
         std::string subject;
@@ -99,7 +100,7 @@ public:
     // True when a certificate with the same DER (compared by SHA-256) is pinned.
     [[nodiscard]] bool contains(ByteView der) const;
 
-private:
+  private:
     std::vector<Anchor> anchors_;
 };
 

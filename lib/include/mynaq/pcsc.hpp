@@ -86,6 +86,8 @@ public:
     void end_transaction();
 
 private:
+    [[nodiscard]] bool card_still_present() const;
+
     long handle_ = 0;
     unsigned long protocol_ = 0;
     std::string reader_;

@@ -29,7 +29,7 @@ struct CardHolder {
     std::string security_code = "2285";
     std::string card_serial = "JPN012345678901";  // 15 chars for 共通AP EF 0001
     std::string municipality = "13101";
-    std::string name = "テスト　花子";                  // UTF-8, for 券面事項入力補助AP EF 0002
+    std::string name = "テスト　花子";  // UTF-8, for 券面事項入力補助AP EF 0002
     std::string address = "東京都千代田区千代田１－１";  // UTF-8
 };
 
@@ -99,7 +99,7 @@ struct ApduLogEntry {
 // Stateful and thread-safe (one mutex). Retry counters survive power_off() like the chip's
 // non-volatile memory; verified state and selection do not.
 class VirtualCard {
-public:
+  public:
     // Throws Error{InvalidArgument} on holder data that cannot be encoded.
     explicit VirtualCard(VirtualCardConfig config);
     ~VirtualCard();
@@ -119,7 +119,7 @@ public:
     // (or the application is absent on this profile).
     [[nodiscard]] int remaining_tries(std::string_view application, std::uint16_t key_ef) const;
 
-private:
+  private:
     struct State;
     std::unique_ptr<State> state_;
 };

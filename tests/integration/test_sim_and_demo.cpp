@@ -1,0 +1,62 @@
+// `mynaq sim card` as a process, and `mynaq demo` end to end.
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "rig.hpp"
+
+using namespace mynaq;
+
+TEST_CASE("mynaq sim card: the CLI simulator serves a card until it is removed") {
+    rig::Options o;
+    o.insert_card = false;
+    rig::Rig rig(o);
+    const auto log = rig.dir() / "apdu.jsonl";
+    // The reader's port is in the private pcscd's configuration.
+    std::ifstream conf(rig.dir() / "pcscd" / "conf" / "vpcd");
+    std::string line, port;
+    while (std::getline(conf, line)) {
+        if (line.rfind("CHANNELID 0x", 0) == 0) port = std::to_string(std::stoi(line.substr(12), nullptr, 16));
+    }
+    REQUIRE_FALSE(port.empty());
+    ProcessOptions po;
+    po.timeout = std::chrono::seconds(30);
+    auto sim = std::async(std::launch::async, [&] {
+        return run_process({MYNAQ_BINARY, "sim", "card", "--port", port, "--state",
+                            (rig.dir() / "state").string(), "--log", log.string(),
+                            "--remove-after", "40"}, po);
+    });
+    rig.wait_card_state(true);
+    std::ofstream(rig.config_file()) << "trust:\n  anchor_dirs: [" << (rig.dir() / "state" / "trust").string() << "]\n";
+    const auto info = rig.json({"card", "cert"});
+    CHECK(info["chain"]["status"] == "trusted");
+    // Keep talking until the fault switch removes the card.
+    for (int i = 0; i < 10 && rig.run({"card", "pin-status"}).exit_code == 0; ++i) {
+    }
+    const auto r = sim.get();
+    CHECK(r.exit_code == 0);
+    std::ifstream in(log);
+    int lines = 0;
+    for (std::string l; std::getline(in, l); ++lines) {
+        const auto j = nlohmann::json::parse(l);
+        CHECK(j.contains("command"));
+    }
+    CHECK(lines >= 10);
+}
+
+TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never touched") {
+    ProcessOptions po;
+    po.timeout = std::chrono::seconds(90);
+    po.env["LANG"] = "C.UTF-8";
+    const auto r = run_process({MYNAQ_BINARY, "demo", "--json"}, po);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["ok"] == true);
+    REQUIRE(j["steps"].size() == 8);
+    for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
+    CHECK(j["steps"][4]["output"]["signature_valid"] == true);
+    CHECK(j["steps"][7]["step"] == "privacy");
+}
