@@ -4,15 +4,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 
 #include <fmt/format.h>
 
 #include "card_session.hpp"
 #include "commands.hpp"
 #include "mynaq/process.hpp"
-#include "mynaq/sim/private_pcscd.hpp"
-#include "mynaq/sim/vpcd_link.hpp"
 #include "sim_support.hpp"
 
 namespace mynaq::cli {
@@ -49,30 +46,14 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     say(fmt::format("== {} ==", context.t("demo.title")));
     say(fmt::format("   {}", work.string()));
 
-    sim::PrivatePcscd pcscd({work / "pcscd", 0, "Mynaq Virtual PCD", std::chrono::milliseconds(5000)});
-    sim::VirtualCardConfig card_config = make_virtual_card_config(work / "card", "plastic", "");
-    const std::string pin = card_config.auth_pin;
-    const std::string code_b = sim::verification_number_b(card_config.holder);
-    sim::VirtualCard card(std::move(card_config));
-    std::mutex log_mutex;
-    int number_reads = 0;
-    card.set_log_sink([&](const sim::ApduLogEntry& e) {
-        std::lock_guard lock(log_mutex);
-        if (e.application == "text" && e.ef == 0x0001) ++number_reads;
-    });
-    sim::VpcdLink link(card, "127.0.0.1", pcscd.port());
-    link.start();
-
-    {
-        // pcscd polls vpcd; the card shows up a few hundred milliseconds after it connects.
-        pcsc::Context pcsc;
-        wait_for_card(pcsc, std::nullopt, std::chrono::milliseconds(5000));
-    }
+    VirtualCardStation station(work, make_virtual_card_config(work / "card", "plastic", ""), {});
+    const std::string pin = station.config().auth_pin;
+    const std::string code_b = sim::verification_number_b(station.config().holder);
     const auto config_file = work / "config.yaml";
     {
         std::ofstream config(config_file);
         config << "card:\n  wait_ms: 5000\n  apdu_timeout_ms: 5000\n"
-               << "trust:\n  anchor_dirs:\n    - " << (work / "card" / "trust").string() << '\n';
+               << "trust:\n  anchor_dirs:\n    - " << station.trust_dir().string() << '\n';
     }
     const std::string photo = (work / "photo.jp2").string();
     const std::vector<Step> steps{
@@ -117,17 +98,17 @@ int run_demo(AppContext& context, const DemoOptions& options) {
         }
     }
     {
-        std::lock_guard lock(log_mutex);
-        const bool private_ok = number_reads == 0;
+        const bool private_ok = station.individual_number_reads() == 0;
         all_ok = all_ok && private_ok;
         say(fmt::format("\n── {} ──\n   {}", ja ? "個人番号の保護" : "Individual Number protection",
                         private_ok ? (ja ? "カードの記録: 券面事項入力補助AP EF 0001 は一度も選択されていません。"
                                          : "Card log: 券面事項入力補助AP EF 0001 was never selected.")
                                    : "券面事項入力補助AP EF 0001 was selected!"));
-        if (context.json()) results.push_back({{"step", "privacy"}, {"ok", private_ok}, {"apdus", link.apdu_count()}});
+        if (context.json()) {
+            results.push_back({{"step", "privacy"}, {"ok", private_ok}, {"apdus", station.apdu_count()}});
+        }
     }
-    link.stop();
-    pcscd.stop();
+    station.stop();
     if (temporary) {
         std::error_code ec;
         std::filesystem::remove_all(work, ec);

@@ -282,7 +282,7 @@ TEST_CASE("virtual card: wrong PIN counts down to 63C0, then 6984 even for the r
     CHECK(sw(card, kVerifyQuery) == "63C5");
 }
 
-TEST_CASE("virtual card: a right PIN restores the counter; initial tries are configurable") {
+TEST_CASE("virtual card: a right PIN restores the counter and initial tries are configurable") {
     VirtualCardConfig config = base_config();
     config.auth_pin_tries = 1;
     config.text_pin_tries = 0;
