@@ -28,6 +28,9 @@ CardSession::CardSession(AppContext& context, pcsc::ShareMode mode, bool detect)
     context.debug("reader: " + reader);
     connection_ = std::make_unique<pcsc::CardConnection>(context_, reader, mode,
                                                          context.config.apdu_timeout);
+    // One transaction for the whole command: another program sharing the reader cannot slip
+    // a SELECT between our SELECT and READ BINARY. The connection ends it on close.
+    if (mode == pcsc::ShareMode::Shared) connection_->begin_transaction();
     card_ = std::make_unique<card::MyNumberCard>(*connection_);
     card_->channel().set_transcript(context.trace_sink());
     if (detect) card_->detect();

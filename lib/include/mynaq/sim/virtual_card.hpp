@@ -37,14 +37,19 @@ struct CardHolder {
 // one would be 6), so it can never be anybody's number; tests search output for it.
 inline constexpr std::string_view kFakeMyNumber = "999999999999";
 
+// The simulator's fabricated secrets: public test values, documented in mynaq-sim(1).
+inline constexpr std::string_view kSimAuthPin = "1234";
+inline constexpr std::string_view kSimSignPassword = "ABC123";
+inline constexpr std::string_view kSimTextPin = "1234";
+
 struct VirtualCardConfig {
     TokenProfile profile = TokenProfile::PlasticCard;
     TestPki pki;
     CardHolder holder;
     Bytes face_jp2;                        // photo for 券面事項確認AP EF 0002 DF27
-    std::string auth_pin = "1234";         // JPKI EF 0018 利用者証明用, 3 tries
-    std::string sign_password = "ABC123";  // JPKI EF 001B, 5 tries
-    std::string text_pin = "1234";         // 券面事項入力補助AP EF 0011, 3 tries
+    std::string auth_pin{kSimAuthPin};            // JPKI EF 0018 利用者証明用, 3 tries
+    std::string sign_password{kSimSignPassword};  // JPKI EF 001B, 5 tries
+    std::string text_pin{kSimTextPin};            // 券面事項入力補助AP EF 0011, 3 tries
     // Initial remaining tries (0 = blocked), so tests can start at 1 or 0. A successful
     // VERIFY restores the usual maximum (3/5/3/10) or this value if it is larger.
     int auth_pin_tries = 3;
