@@ -1,5 +1,6 @@
 // mynaq card: readers, info, cert, pin-status, verify-pin, photo (card_secret_commands.cpp),
 // watch, apdu, doctor (card_tech_commands.cpp).
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -158,9 +159,15 @@ int run_cert(AppContext& context, const CertOptions& options) {
     return 0;
 }
 
-int run_pin_status(AppContext& context) {
+int run_pin_status(AppContext& context, const std::vector<std::string>& apps) {
     CardSession session(context, pcsc::ShareMode::Shared);
-    const auto pins = session.card().all_pin_status();
+    std::vector<card::PinStatus> pins;
+    for (const card::Credential c : card::all_credentials()) {
+        const auto app = card::application_name(card::credential_spec(c).application);
+        if (apps.empty() || std::find(apps.begin(), apps.end(), app) != apps.end()) {
+            pins.push_back(session.card().pin_status(c));
+        }
+    }
     if (context.json()) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& p : pins) list.push_back(to_json(p));
@@ -197,8 +204,14 @@ void add_card_commands(Registry registry) {
     cert->add_option("--out", cert_options.out, "Write to FILE (mode 0600) instead of stdout");
     cert->callback([&] { action = [&] { return run_cert(context, cert_options); }; });
 
-    card->add_subcommand("pin-status", "Retry counters, read without spending a try")
-        ->callback([&] { action = [&] { return run_pin_status(context); }; });
+    static std::vector<std::string> pin_apps;
+    auto* pin_status = card->add_subcommand("pin-status", "Retry counters, read without spending a try");
+    pin_status
+        ->add_option("--app", pin_apps,
+                     "Only the counters of these applications (jpki, text, surface)")
+        ->check(CLI::IsMember({"jpki", "text", "surface"}))
+        ->delimiter(',');
+    pin_status->callback([&] { action = [&] { return run_pin_status(context, pin_apps); }; });
 
     add_card_secret_commands(registry, *card);
     add_card_tech_commands(registry, *card);

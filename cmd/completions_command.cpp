@@ -117,20 +117,6 @@ std::vector<CommandSpec> command_tree(const CLI::App& app) {
     return tree;
 }
 
-// One entry per option name; the first definition decides how its value is completed.
-std::vector<OptionSpec> value_options(const std::vector<CommandSpec>& tree) {
-    std::vector<OptionSpec> out;
-    for (const auto& command : tree) {
-        for (const auto& o : command.own) {
-            if (!o.takes_value || o.kind == ValueKind::Number) continue;
-            const bool seen = std::any_of(out.begin(), out.end(),
-                                          [&](const OptionSpec& s) { return s.name == o.name; });
-            if (!seen) out.push_back(o);
-        }
-    }
-    return out;
-}
-
 // For sh single quotes: 'it'\''s'.
 std::string sh_quote(const std::string& text) {
     std::string out = "'";
@@ -173,6 +159,93 @@ std::vector<std::string> value_option_names(const OptionSpec& o) {
 // Reader names out of `mynaq --json card readers`, whose JSON has one "name" per line.
 constexpr const char* kReaderNameSed = R"SH(sed -n 's/^ *"name": "\(.*\)",\{0,1\}$/\1/p')SH";
 
+// How bash completes the value of an option (on $cur), or nothing for a number.
+std::string bash_value(const OptionSpec& o) {
+    switch (o.kind) {
+        case ValueKind::Choices:
+            return "mapfile -t COMPREPLY < <(compgen -W " + sh_quote(join(o.choices)) +
+                   " -- \"$cur\")";
+        case ValueKind::Reader:
+            return "_mynaq_readers \"${COMP_WORDS[0]}\"";
+        case ValueKind::EnvVar:
+            return "mapfile -t COMPREPLY < <(compgen -e -- \"$cur\")";
+        case ValueKind::Host:
+            return "mapfile -t COMPREPLY < <(compgen -A hostname -- \"$cur\")";
+        case ValueKind::File:
+            return "compopt -o filenames 2>/dev/null\n"
+                   "            mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")";
+        case ValueKind::None:
+        case ValueKind::Number:
+            break;
+    }
+    return {};
+}
+
+std::string zsh_value(const OptionSpec& o) {
+    switch (o.kind) {
+        case ValueKind::Choices:
+            return " compadd -- " + join(o.choices);
+        case ValueKind::Reader:
+            return std::string(
+                       "\n      local -a names\n"
+                       "      names=(${(f)\"$(timeout 2 $words[1] --json card readers "
+                       "2>/dev/null | ") +
+                   kReaderNameSed + ")\"})\n      compadd -a names\n     ";
+        case ValueKind::EnvVar:
+            return " _parameters -g '*export*'";
+        case ValueKind::Host:
+            return " _hosts";
+        case ValueKind::File:
+            return " _files";
+        case ValueKind::None:
+        case ValueKind::Number:
+            break;
+    }
+    return {};
+}
+
+// Case patterns over "PATH:OPTION" grouped by how the value is completed, in order of first
+// appearance, so that one branch serves --config, --trace, --out and the other file options. A
+// name whose definitions differ (card apdu --app, card pin-status --app) gets one pattern per
+// path where each definition is accepted; any other name matches on every path.
+std::vector<std::pair<std::string, std::vector<std::string>>> value_cases(
+    const std::vector<CommandSpec>& tree, std::string (*body_of)(const OptionSpec&)) {
+    std::vector<std::pair<std::string, std::vector<std::string>>> cases;
+    auto add = [&](const std::string& body, const std::string& pattern) {
+        auto it = std::find_if(cases.begin(), cases.end(),
+                               [&](const auto& c) { return c.first == body; });
+        if (it == cases.end()) it = cases.insert(cases.end(), {body, {}});
+        if (std::find(it->second.begin(), it->second.end(), pattern) == it->second.end()) {
+            it->second.push_back(pattern);
+        }
+    };
+    for (std::size_t owner = 0; owner < tree.size(); ++owner) {
+        for (const auto& o : tree[owner].own) {
+            if (!o.takes_value || o.kind == ValueKind::Number) continue;
+            const std::string body = body_of(o);
+            bool ambiguous = false;
+            for (const auto& command : tree) {
+                for (const auto& other : command.own) {
+                    if (other.name == o.name && body_of(other) != body) ambiguous = true;
+                }
+            }
+            for (const auto& name : value_option_names(o)) {
+                if (!ambiguous) {
+                    add(body, "*:" + name);
+                    continue;
+                }
+                for (const auto& command : tree) {
+                    const bool here = std::any_of(
+                        command.reachable.begin(), command.reachable.end(),
+                        [&](const OptionSpec& r) { return r.owner == owner && r.name == o.name; });
+                    if (here) add(body, sh_quote(join(command.path) + ":" + name));
+                }
+            }
+        }
+    }
+    return cases;
+}
+
 void print_bash(const std::vector<CommandSpec>& tree) {
     std::cout
         << R"SH(# bash completion for mynaq                                   -*- shell-script -*-
@@ -205,35 +278,13 @@ _mynaq_readers() {
               << R"SH()
 }
 
-# Completes the value of option $1.
+# Completes the value of option $2 on path $1.
 _mynaq_value() {
-    case $1 in
+    case $1:$2 in
 )SH";
-    for (const auto& o : value_options(tree)) {
-        std::cout << "        " << join(value_option_names(o), " | ") << ")\n            ";
-        switch (o.kind) {
-            case ValueKind::Choices:
-                std::cout << "mapfile -t COMPREPLY < <(compgen -W " << sh_quote(join(o.choices))
-                          << " -- \"$cur\")";
-                break;
-            case ValueKind::Reader:
-                std::cout << "_mynaq_readers \"${COMP_WORDS[0]}\"";
-                break;
-            case ValueKind::EnvVar:
-                std::cout << "mapfile -t COMPREPLY < <(compgen -e -- \"$cur\")";
-                break;
-            case ValueKind::Host:
-                std::cout << "mapfile -t COMPREPLY < <(compgen -A hostname -- \"$cur\")";
-                break;
-            case ValueKind::File:
-                std::cout << "compopt -o filenames 2>/dev/null\n"
-                          << "            mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")";
-                break;
-            case ValueKind::None:
-            case ValueKind::Number:
-                break;
-        }
-        std::cout << "\n            ;;\n";
+    for (const auto& [body, names] : value_cases(tree, bash_value)) {
+        std::cout << "        " << join(names, " | ") << ")\n            " << body
+                  << "\n            ;;\n";
     }
     std::cout << R"SH(    esac
 }
@@ -273,7 +324,7 @@ _mynaq() {
         cur=${cur#*=}
     fi
     if [[ -n $value_of ]]; then
-        _mynaq_value "$value_of"
+        _mynaq_value "$cmdpath" "$value_of"
         [[ -n $prefix ]] && COMPREPLY=("${COMPREPLY[@]/#/$prefix}")
     elif [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
@@ -315,36 +366,12 @@ _mynaq_spec() {
   esac
 }
 
-# Completes the value of option $1.
+# Completes the value of option $2 on path $1.
 _mynaq_value() {
-  case $1 in
+  case $1:$2 in
 )SH";
-    for (const auto& o : value_options(tree)) {
-        std::cout << "    " << join(value_option_names(o), "|") << ") ";
-        switch (o.kind) {
-            case ValueKind::Choices:
-                std::cout << "compadd -- " << join(o.choices);
-                break;
-            case ValueKind::Reader:
-                std::cout << "\n      local -a names\n"
-                          << "      names=(${(f)\"$(timeout 2 $words[1] --json card readers "
-                             "2>/dev/null | "
-                          << kReaderNameSed << ")\"})\n      compadd -a names\n     ";
-                break;
-            case ValueKind::EnvVar:
-                std::cout << "_parameters -g '*export*'";
-                break;
-            case ValueKind::Host:
-                std::cout << "_hosts";
-                break;
-            case ValueKind::File:
-                std::cout << "_files";
-                break;
-            case ValueKind::None:
-            case ValueKind::Number:
-                break;
-        }
-        std::cout << " ;;\n";
+    for (const auto& [body, names] : value_cases(tree, zsh_value)) {
+        std::cout << "    " << join(names, "|") << ")" << body << " ;;\n";
     }
     std::cout << R"SH(  esac
 }
@@ -377,7 +404,7 @@ _mynaq() {
     compset -P '*='
   fi
   if [[ -n $value_of ]]; then
-    _mynaq_value $value_of
+    _mynaq_value "$cmdpath" $value_of
   elif [[ $PREFIX == -* ]]; then
     _describe -t options option opts
   elif (( $#subs )); then
@@ -449,12 +476,12 @@ end
 
 function __mynaq_readers
     set -l mynaq (commandline -opc)[1]
-    timeout 2 $mynaq --json card readers 2>/dev/null | string match -rg '^\s*"name": "(.*)",
-        ? $' end
+    timeout 2 $mynaq --json card readers 2>/dev/null | string match -rg '^\s*"name": "(.*)",?$'
+end
 
-                  complete -
-              c mynaq - f) ";
-        for (std::size_t i = 0; i < tree.size(); ++i) {
+complete -c mynaq -f
+)SH";
+    for (std::size_t i = 0; i < tree.size(); ++i) {
         const auto& command = tree[i];
         // Paths have no characters that are special inside fish double quotes.
         const std::string at = "\"__mynaq_at " + fish_quote(join(command.path)) + '"';

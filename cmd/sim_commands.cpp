@@ -39,7 +39,9 @@ sim::VirtualCardConfig make_virtual_card_config(const std::filesystem::path& sta
                                                 const std::string& profile,
                                                 const std::string& photo) {
     sim::VirtualCardConfig config;
-    config.profile = profile == "android" ? sim::TokenProfile::Android : sim::TokenProfile::PlasticCard;
+    config.profile = profile == "android" ? sim::TokenProfile::Android
+                     : profile == "other" ? sim::TokenProfile::OtherCard
+                                          : sim::TokenProfile::PlasticCard;
     config.pki = sim::TestPki::load_or_create(state_dir);
     config.face_jp2 = read_file(photo.empty() ? data_dir() / "sim" / "face.jp2" : std::filesystem::path(photo));
     return config;
@@ -173,7 +175,8 @@ int run_sim_run(AppContext& context, const SimCardOptions& o) {
 }
 
 void add_card_options(CLI::App* app, SimCardOptions& o) {
-    app->add_option("--profile", o.profile, "plastic or android")->check(CLI::IsMember({"plastic", "android"}));
+    app->add_option("--profile", o.profile, "plastic, android, or other (not a My Number card)")
+        ->check(CLI::IsMember({"plastic", "android", "other"}));
     app->add_option("--state", o.state_dir, "Directory for the test PKI (created 0700)");
     app->add_option("--photo", o.photo, "JPEG 2000 face photo (default: the bundled portrait)");
     app->add_option("--log", o.log_file, "Log every APDU as JSON lines (VERIFY data redacted)");

@@ -59,6 +59,8 @@ card:
 EOF
 # OpenSC runs on its defaults (/etc/opensc/opensc.conf, every card driver, no file caching).
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # ---- 3. start-up (no card involved) -------------------------------------------------------
 say "start-up: mynaq --version vs opensc-tool --info"
 hyperfine -N --warmup 10 --runs 200 --export-json "$work/startup.json" \
@@ -91,7 +93,7 @@ cat >"$BENCH_WORK/commands" <<EOF
 mynaq_cert|$mq card cert --pem
 opensc_cert|pkcs15-tool --read-certificate $cert_id
 mynaq_pins|$mq card pin-status
-mynaq_pins_raw|$mq card apdu --app jpki 00A4020C020018 00200080 00A4020C02001B 00200080
+mynaq_pins_raw|$mq card pin-status --app jpki
 opensc_pins|pkcs15-tool --list-pins
 EOF
 
@@ -140,7 +142,12 @@ read -r mv_d mv_m mv_s < <(stat "$work/startup.json" "$mynaq --version")
 read -r ov_d ov_m ov_s < <(stat "$work/startup.json" "opensc-tool --info")
 read -r tv_d tv_m tv_s < <(stat "$work/startup.json" "true")
 
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cert_id=$(cat "$work/cert_id")
+busy=""
+if awk -v l="${load_before%% *}" -v m="${load_after%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2 || m > n / 2) }'; then
+  busy=" — **the machine was busy: times are noisy, compare ratios across runs with care**"
+fi
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mynaq_version=$("$mynaq" --version | head -1)
 opensc_version=$(opensc-tool --info | head -1)
@@ -151,7 +158,7 @@ table=$(cat <<EOF
 # Card benchmark: mynaq vs OpenSC on the virtual My Number card
 
 - Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)
-- Date: $(date -u '+%Y-%m-%d %H:%M UTC')
+- Date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before/after: ${load_before} / ${load_after}${busy}
 - Versions: ${mynaq_version}; ${opensc_version}; ${hf_version}
 - Card: mynaq's virtual card (plastic profile) on vpcd, one private pcscd for every row
   (\`mynaq sim run\`); pcscd and card start-up are outside every measurement.
@@ -163,7 +170,7 @@ table=$(cat <<EOF
 |---|---|--:|--:|---|--:|--:|--:|
 | auth certificate (EF 000A) | \`card cert --pem\` | $(apdus mynaq_cert) | $(ms "$mc_d" "$mc_m" "$mc_s") | \`pkcs15-tool --read-certificate ${cert_id}\` | $(apdus opensc_cert) ($(probing opensc_cert) + $(($(apdus opensc_cert) - $(probing opensc_cert)))) | $(ms "$oc_d" "$oc_m" "$oc_s") | $(ratio "$oc_d" "$mc_d") |
 | retry counters: mynaq 4, OpenSC 2 | \`card pin-status\` | $(apdus mynaq_pins) | $(ms "$mp_d" "$mp_m" "$mp_s") | \`pkcs15-tool --list-pins\` | $(apdus opensc_pins) ($(probing opensc_pins) + $(($(apdus opensc_pins) - $(probing opensc_pins)))) | $(ms "$op_d" "$op_m" "$op_s") | $(ratio "$op_d" "$mp_d") |
-| retry counters: the same 2 (raw) | \`card apdu --app jpki\` ¹ | $(apdus mynaq_pins_raw) | $(ms "$mr_d" "$mr_m" "$mr_s") | \`pkcs15-tool --list-pins\` | $(apdus opensc_pins) | $(ms "$op_d" "$op_m" "$op_s") | $(ratio "$op_d" "$mr_d") |
+| retry counters: the same 2 | \`card pin-status --app jpki\` | $(apdus mynaq_pins_raw) | $(ms "$mr_d" "$mr_m" "$mr_s") | \`pkcs15-tool --list-pins\` | $(apdus opensc_pins) | $(ms "$op_d" "$op_m" "$op_s") | $(ratio "$op_d" "$mr_d") |
 | start-up, no card | \`--version\` | – | $(ms "$mv_d" "$mv_m" "$mv_s") | \`opensc-tool --info\` | – | $(ms "$ov_d" "$ov_m" "$ov_s") | $(ratio "$ov_d" "$mv_d") |
 | floor: any process | \`/usr/bin/true\` | – | $(ms "$tv_d" "$tv_m" "$tv_s") | | | | |
 
@@ -174,10 +181,8 @@ What each command reads:
   counters), reads a 4-byte header of EF 000A, then the certificate.
 - \`mynaq card pin-status\` reads 4 counters in 3 applications: JPKI auth PIN (EF 0018), JPKI
   signature password (EF 001B), 券面事項入力補助AP PIN (EF 0011), 券面事項確認AP 照合番号B (EF 0012).
-  \`pkcs15-tool --list-pins\` lists only the 2 JPKI PINs (auth, signature). mynaq has no option to
-  limit pin-status; ¹ is the nearest comparable work: \`card apdu --app jpki 00A4020C020018 00200080
-  00A4020C02001B 00200080\` (SELECT JPKI AP, then SELECT EF + VERIFY without data for each of the
-  2 JPKI PINs) — a technician's command, not what a user would run.
+  \`pkcs15-tool --list-pins\` lists only the 2 JPKI PINs (auth, signature); \`card pin-status
+  --app jpki\` reads the same 2 (SELECT JPKI AP, then SELECT EF + VERIFY without data for each).
 - "probing" = APDUs before the first SELECT of the JPKI AP (\`${jpki_aid}\`).
 EOF
 )
@@ -198,7 +203,7 @@ mynaq card pin-status:
 
 $(seq_of mynaq_pins)
 
-mynaq card apdu --app jpki (2 JPKI counters):
+mynaq card pin-status --app jpki (2 JPKI counters):
 
 $(seq_of mynaq_pins_raw)
 

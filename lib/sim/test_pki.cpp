@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -337,7 +338,31 @@ void TestPki::save(const std::filesystem::path& dir) const {
     write_private_file(dir / "trust" / "auth_root.pem", certificate_pem(auth_root_der));
 }
 
+namespace {
+
+// Several processes (parallel tests, a demo beside `sim card`) may share one state directory:
+// the first creates the PKI while the others wait, instead of each writing half of it.
+class DirectoryLock {
+public:
+    explicit DirectoryLock(const std::filesystem::path& dir) {
+        make_private_dir(dir);
+        fd_ = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+    }
+    ~DirectoryLock() {
+        if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+    }
+    DirectoryLock(const DirectoryLock&) = delete;
+    DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace
+
 TestPki TestPki::load_or_create(const std::filesystem::path& dir) {
+    const DirectoryLock lock(dir);
     bool complete = true;
     for (const char* name : kFileNames) {
         std::error_code ec;

@@ -133,6 +133,7 @@ std::vector<Application> build_applications(const VirtualCardConfig& config) {
     const bool android = config.profile == TokenProfile::Android;
     const TestPki& pki = config.pki;
     std::vector<Application> apps;
+    if (config.profile == TokenProfile::OtherCard) return apps;
 
     Application jpki{Ap::Jpki, from_hex("D392F000260100000001"), {}};
     jpki.files[0x0001] = protected_file(certificate_file(pki.sign_cert_der), {0x001B});

@@ -67,6 +67,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
 
+    // Prepared before fork: after it, the child may only make async-signal-safe calls.
+    const std::string exec_failed = "mynaq: cannot execute " + argv[0] + "\n";
+
     const pid_t pid = ::fork();
     if (pid < 0) throw Error(Errc::IoError, "fork failed");
     if (pid == 0) {
@@ -75,7 +78,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
             ::dup2(out.write, STDOUT_FILENO);
             ::dup2(err.write, STDERR_FILENO);
         }
-        ::execve(args[0], args.data(), envp.data());
+        // execvpe looks the program up in PATH, as a shell would.
+        ::execvpe(args[0], args.data(), envp.data());
+        [[maybe_unused]] auto n = ::write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
         _exit(127);
     }
     in.close_read();

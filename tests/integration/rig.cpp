@@ -1,7 +1,5 @@
 #include "rig.hpp"
 
-#include <sys/file.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -24,17 +22,7 @@ std::filesystem::path make_temp_dir(const std::string& tag) {
     return pattern;
 }
 
-sim::TestPki shared_pki() {
-    const std::filesystem::path dir = MYNAQ_TEST_PKI_DIR;
-    std::filesystem::create_directories(dir.parent_path());
-    const int lock = ::open((dir.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (lock < 0) throw std::runtime_error("cannot open the PKI lock file");
-    ::flock(lock, LOCK_EX);
-    sim::TestPki pki = sim::TestPki::load_or_create(dir);
-    ::flock(lock, LOCK_UN);
-    ::close(lock);
-    return pki;
-}
+sim::TestPki shared_pki() { return sim::TestPki::load_or_create(MYNAQ_TEST_PKI_DIR); }
 
 Bytes face_photo() {
     std::ifstream in(std::string(MYNAQ_TEST_DATADIR) + "/sim/face.jp2", std::ios::binary);

@@ -26,7 +26,7 @@ struct Options {
     int apdu_timeout_ms = 3000;
 };
 
-// The test PKI is made once and shared by every test process (guarded by a lock file).
+// The test PKI is made once and shared by every test process (load_or_create locks).
 mynaq::sim::TestPki shared_pki();
 mynaq::Bytes face_photo();
 std::filesystem::path make_temp_dir(const std::string& tag);

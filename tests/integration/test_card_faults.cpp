@@ -123,3 +123,34 @@ TEST_CASE("messages follow the locale: Japanese for ja_JP, English otherwise") {
     const auto en = rig.run({"--lang", "en", "card", "info"}, ja);
     CHECK(en.err.find("No card is in the reader") != std::string::npos);
 }
+
+TEST_CASE("a card that is not a My Number card: NOT_MYNUMBER_CARD, recognised by AID not ATR") {
+    rig::Options o;
+    o.profile = sim::TokenProfile::OtherCard;
+    rig::Rig rig(o);
+    const auto j = rig.json({"card", "info"}, 69);
+    CHECK(j["error"]["code"] == "NOT_MYNUMBER_CARD");
+    // The ATR is a My Number one; only the failed SELECT of the JPKI AID decided.
+    REQUIRE_FALSE(rig.log().empty());
+    CHECK(rig.log().front().command_hex == "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01");
+    CHECK(rig.log().front().sw_hex == "6A82");
+    const auto doctor = rig.run({"card", "doctor", "--rounds", "2"});
+    CHECK(doctor.exit_code == 1);
+    CHECK(doctor.out.find("[FAIL] jpki") != std::string::npos);
+}
+
+TEST_CASE("card doctor without pcscd fails its first check with the next step") {
+    const auto dir = rig::make_temp_dir("doctor");
+    ProcessOptions o;
+    o.env["PCSCLITE_CSOCK_NAME"] = (dir / "nothing-here.comm").string();
+    o.env["LANG"] = "C.UTF-8";
+    const auto r = run_process({MYNAQ_BINARY, "--json", "card", "doctor"}, o);
+    CHECK(r.exit_code == 1);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["ok"] == false);
+    REQUIRE(j["checks"].size() == 1);
+    CHECK(j["checks"][0]["id"] == "pcscd");
+    CHECK(j["checks"][0]["state"] == "fail");
+    CHECK(j["checks"][0]["next"].get<std::string>().find("pcscd") != std::string::npos);
+    std::filesystem::remove_all(dir);
+}

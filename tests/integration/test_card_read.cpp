@@ -116,6 +116,12 @@ TEST_CASE("card pin-status: reading the counters spends no try") {
     for (const auto& e : rig.log()) {
         if (e.command_hex.rfind("00 20", 0) == 0) CHECK(e.command_hex == "00 20 00 80");
     }
+    // Only the JPKI counters: SELECT AP, then SELECT key EF + VERIFY for each of the two.
+    const auto before = rig.log().size();
+    const auto jpki = rig.json({"card", "pin-status", "--app", "jpki"});
+    REQUIRE(jpki["pins"].size() == 2);
+    CHECK(jpki["pins"][1]["credential"] == "sign_password");
+    CHECK(rig.log().size() - before == 5);
 }
 
 TEST_CASE("card apdu: raw commands with an application alias") {

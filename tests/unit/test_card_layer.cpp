@@ -20,7 +20,7 @@ using namespace mynaq;
 namespace {
 
 const sim::TestPki& pki() {
-    static const sim::TestPki p = sim::TestPki::create();
+    static const sim::TestPki p = sim::TestPki::load_or_create(MYNAQ_TEST_PKI_DIR);
     return p;
 }
 

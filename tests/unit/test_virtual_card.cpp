@@ -34,7 +34,7 @@ namespace {
 
 // Four RSA keys take a few hundred ms: one PKI for the whole file.
 const TestPki& shared_pki() {
-    static const TestPki pki = TestPki::create();
+    static const TestPki pki = TestPki::load_or_create(MYNAQ_TEST_PKI_DIR);
     return pki;
 }
 

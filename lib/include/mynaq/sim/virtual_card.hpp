@@ -19,7 +19,9 @@ namespace mynaq::sim {
 
 // Decides the label in JPKI EF 0006 and what the token offers: the Android token
 // ("JPKIAPGPSETOKEN") has only the JPKI AP and wants the PIN before EF 000A.
-enum class TokenProfile { PlasticCard, Android };  // "JPKIAPICCTOKEN2" / "JPKIAPGPSETOKEN"
+// PlasticCard: "JPKIAPICCTOKEN2"; Android: "JPKIAPGPSETOKEN"; OtherCard: an ISO 7816 card
+// with none of the My Number applications (a transit or bank card on the reader by mistake).
+enum class TokenProfile { PlasticCard, Android, OtherCard };
 
 // Fabricated holder data (never real people).
 struct CardHolder {
