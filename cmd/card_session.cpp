@@ -8,7 +8,7 @@ std::string wait_for_card(const pcsc::Context& context, const std::optional<std:
     auto states = context.reader_states();
     while (true) {
         try {
-            const std::string name = pcsc::choose_reader(states, wanted);
+            std::string name = pcsc::choose_reader(states, wanted);
             for (const auto& s : states) {
                 if (s.name == name && s.card_present) return name;
             }

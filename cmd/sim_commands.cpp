@@ -23,7 +23,7 @@ Bytes read_file(const std::filesystem::path& path) {
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::function<void(const sim::ApduLogEntry&)> json_line_sink(std::shared_ptr<std::ofstream> log) {
+std::function<void(const sim::ApduLogEntry&)> json_line_sink(const std::shared_ptr<std::ofstream>& log) {
     return [log](const sim::ApduLogEntry& e) {
         nlohmann::json j{{"app", e.application},
                          {"ef", e.ef ? fmt::format("{:04X}", *e.ef) : ""},
@@ -136,8 +136,8 @@ int run_sim_card(AppContext& context, const SimCardOptions& o) {
     sim::VpcdLink link(card, o.host, static_cast<std::uint16_t>(o.port), faults_of(o));
     link.start();
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    (void)std::signal(SIGINT, on_signal);
+    (void)std::signal(SIGTERM, on_signal);
     const auto trust = state_dir_of(o) / "trust";
     if (context.json()) {
         context.emit_json({{"virtual_card", {{"host", o.host}, {"port", o.port}, {"profile", o.profile},

@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Trust files are a few kilobytes; a huge file is a wrong path, not a certificate.
-constexpr std::uintmax_t kMaxTrustFileSize = 1024 * 1024;
+constexpr std::uintmax_t kMaxTrustFileSize = std::uintmax_t{1024} * 1024;
 
 Bytes read_trust_file(const fs::path& file) {
     const std::string where = file.string();

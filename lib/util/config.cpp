@@ -135,7 +135,7 @@ Config load_config(const std::filesystem::path& file) {
 }
 
 std::filesystem::path data_dir() {
-    const auto from_env = env_path("MYNAQ_DATADIR");
+    auto from_env = env_path("MYNAQ_DATADIR");
     if (!from_env.empty()) return from_env;
     std::error_code ec;
     if (std::filesystem::is_directory(MYNAQ_DATADIR, ec)) return MYNAQ_DATADIR;
