@@ -39,7 +39,8 @@ int run_readers(AppContext& context) {
     }
     for (const auto& s : states) {
         std::cout << s.name << '\n';
-        std::string card = std::string(context.t(s.card_present ? "label.present" : "label.absent"));
+        std::string card =
+            std::string(context.t(s.card_present ? "label.present" : "label.absent"));
         if (s.in_use) card += fmt::format(" ({})", context.t("label.in_use"));
         print_field(context.t("label.card"), card);
         if (s.card_present) print_field(context.t("label.atr"), to_hex(s.atr));
@@ -67,12 +68,13 @@ int run_info(AppContext& context) {
     const auto pins = card.all_pin_status();
 
     if (context.json()) {
-        nlohmann::json j{{"reader", session.connection().reader()},
-                         {"atr", to_hex(atr, "")},
-                         {"atr_known_as", atr_info.known_as},
-                         {"protocol", session.connection().protocol_name()},
-                         {"token", {{"type", std::string(card::token_type_name(token.type))},
-                                    {"label", token.label}}}};
+        nlohmann::json j{
+            {"reader", session.connection().reader()},
+            {"atr", to_hex(atr, "")},
+            {"atr_known_as", atr_info.known_as},
+            {"protocol", session.connection().protocol_name()},
+            {"token",
+             {{"type", std::string(card::token_type_name(token.type))}, {"label", token.label}}}};
         j["card"] = info ? nlohmann::json{{"serial", info->serial},
                                           {"municipality", info->municipality},
                                           {"expiry", info->expiry}}
@@ -88,8 +90,10 @@ int run_info(AppContext& context) {
         return 0;
     }
     print_field(context.t("label.reader"), session.connection().reader());
-    print_field(context.t("label.token"), fmt::format("{} ({})", card::token_type_name(token.type), token.label));
-    print_field(context.t("label.atr"), to_hex(atr) + (atr_info.known_as.empty() ? "" : "  [" + atr_info.known_as + "]"));
+    print_field(context.t("label.token"),
+                fmt::format("{} ({})", card::token_type_name(token.type), token.label));
+    print_field(context.t("label.atr"),
+                to_hex(atr) + (atr_info.known_as.empty() ? "" : "  [" + atr_info.known_as + "]"));
     print_field(context.t("label.protocol"), session.connection().protocol_name());
     if (info) {
         print_field(context.t("label.serial"), info->serial);
@@ -123,7 +127,8 @@ int run_cert(AppContext& context, const CertOptions& options) {
         if (!options.out.empty()) {
             auto file = open_private_file(options.out, options.der);
             if (options.der) {
-                file.write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+                file.write(reinterpret_cast<const char*>(der.data()),
+                           static_cast<std::streamsize>(der.size()));
             } else {
                 file << pem;
             }
@@ -132,7 +137,8 @@ int run_cert(AppContext& context, const CertOptions& options) {
             if (::isatty(STDOUT_FILENO) == 1) {
                 throw Error(Errc::Usage, "refusing to write DER to a terminal; use --out FILE");
             }
-            std::cout.write(reinterpret_cast<const char*>(der.data()), static_cast<std::streamsize>(der.size()));
+            std::cout.write(reinterpret_cast<const char*>(der.data()),
+                            static_cast<std::streamsize>(der.size()));
         } else if (!context.json()) {
             std::cout << pem;
         }
@@ -191,8 +197,9 @@ void add_card_commands(Registry registry) {
                      "Wait up to SECONDS for a card to be inserted")
         ->check(CLI::Range(0.0, 3600.0));
 
-    card->add_subcommand("readers", "List readers and whether a card is present")
-        ->callback([&] { action = [&] { return run_readers(context); }; });
+    card->add_subcommand("readers", "List readers and whether a card is present")->callback([&] {
+        action = [&] { return run_readers(context); };
+    });
     card->add_subcommand("info", "Token type, ATR, card info, certificate summary, retry counters")
         ->callback([&] { action = [&] { return run_info(context); }; });
 
@@ -205,7 +212,8 @@ void add_card_commands(Registry registry) {
     cert->callback([&] { action = [&] { return run_cert(context, cert_options); }; });
 
     static std::vector<std::string> pin_apps;
-    auto* pin_status = card->add_subcommand("pin-status", "Retry counters, read without spending a try");
+    auto* pin_status =
+        card->add_subcommand("pin-status", "Retry counters, read without spending a try");
     pin_status
         ->add_option("--app", pin_apps,
                      "Only the counters of these applications (jpki, text, surface)")

@@ -18,8 +18,9 @@ jpki::TrustStore build_trust_store(const AppContext& context) {
 CertificateReport examine_certificate(const AppContext& context, ByteView der,
                                       std::optional<ByteView> card_ca) {
     const auto now = now_seconds();
-    CertificateReport report{jpki::inspect_certificate(der, now, context.config.expiry_warning_days),
-                             jpki::check_chain(der, build_trust_store(context), now, card_ca)};
+    CertificateReport report{
+        jpki::inspect_certificate(der, now, context.config.expiry_warning_days),
+        jpki::check_chain(der, build_trust_store(context), now, card_ca)};
     return report;
 }
 
@@ -36,8 +37,9 @@ nlohmann::json to_json(const CertificateReport& r) {
                      {"key", fmt::format("{}-{}", i.key_algorithm, i.key_bits)},
                      {"signature_algorithm", i.signature_algorithm},
                      {"sha256_fingerprint", i.sha256_fingerprint},
-                     {"chain", {{"status", std::string(jpki::chain_status_name(r.chain.status))},
-                                {"detail", r.chain.detail}}}};
+                     {"chain",
+                      {{"status", std::string(jpki::chain_status_name(r.chain.status))},
+                       {"detail", r.chain.detail}}}};
     if (r.chain.anchor) {
         j["chain"]["anchor"] = {{"subject", r.chain.anchor->subject},
                                 {"sha256_fingerprint", r.chain.anchor->sha256_fingerprint},
@@ -87,8 +89,9 @@ std::string pin_status_text(const AppContext& context, const card::PinStatus& s)
     if (s.verified) return std::string(context.t("pin.verified"));
     if (!s.tries_left) return std::string(context.t("pin.unknown"));
     const int max = card::credential_spec(s.credential).max_tries;
-    std::string text = max > 0 ? fmt::format("{}/{} {}", *s.tries_left, max, context.t("label.tries_left"))
-                               : fmt::format("{} {}", *s.tries_left, context.t("label.tries_left"));
+    std::string text =
+        max > 0 ? fmt::format("{}/{} {}", *s.tries_left, max, context.t("label.tries_left"))
+                : fmt::format("{} {}", *s.tries_left, context.t("label.tries_left"));
     if (*s.tries_left == 1) text += context.lang == Lang::Ja ? "  ⚠ 残り1回" : "  ⚠ last try";
     return text;
 }

@@ -25,13 +25,15 @@ struct SecretOptions {
 void preflight(const card::PinStatus& status, bool force) {
     const auto& spec = card::credential_spec(status.credential);
     const std::map<std::string, std::string> fields{{"credential", std::string(spec.id)}};
-    if (status.unavailable) throw Error(Errc::Unsupported, fmt::format("this token has no {}", spec.id), fields);
+    if (status.unavailable)
+        throw Error(Errc::Unsupported, fmt::format("this token has no {}", spec.id), fields);
     if (status.blocked) {
         throw Error(Errc::PinBlocked, fmt::format("{} is blocked", spec.id),
                     {{"credential", std::string(spec.id)}, {"retries", "0"}});
     }
     if (status.tries_left && *status.tries_left <= 1 && !force) {
-        throw Error(Errc::PinLastTry, fmt::format("{} has one try left; refusing without --force", spec.id),
+        throw Error(Errc::PinLastTry,
+                    fmt::format("{} has one try left; refusing without --force", spec.id),
                     {{"credential", std::string(spec.id)}, {"retries", "1"}});
     }
 }
@@ -63,17 +65,20 @@ int run_verify_pin(AppContext& context, const SecretOptions& options) {
     const auto report = examine_certificate(context, *certificate);
 
     if (context.json()) {
-        context.emit_json({{"verified", true},
-                           {"signature_valid", true},
-                           {"token", std::string(card::token_type_name(token.type))},
-                           {"tries_left_before", before.tries_left ? nlohmann::json(*before.tries_left) : nlohmann::json(nullptr)},
-                           {"certificate", to_json(report)}});
+        context.emit_json(
+            {{"verified", true},
+             {"signature_valid", true},
+             {"token", std::string(card::token_type_name(token.type))},
+             {"tries_left_before",
+              before.tries_left ? nlohmann::json(*before.tries_left) : nlohmann::json(nullptr)},
+             {"certificate", to_json(report)}});
         return 0;
     }
     std::cout << context.t("verify.ok") << '\n';
     print_field(context.t("verify.tries_before"), pin_status_text(context, before));
     print_field(context.t("label.subject"), report.info.subject);
-    print_field(context.t("label.state"), context.t(fmt::format("state.{}", jpki::validity_state_name(report.info.state))));
+    print_field(context.t("label.state"),
+                context.t(fmt::format("state.{}", jpki::validity_state_name(report.info.state))));
     return 0;
 }
 
@@ -83,7 +88,8 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> jp2_dimensions(const Byte
     for (std::size_t i = 0; i + 12 <= jp2.size(); ++i) {
         if (std::equal(kIhdr.begin(), kIhdr.end(), jp2.begin() + static_cast<std::ptrdiff_t>(i))) {
             auto u32 = [&](std::size_t at) {
-                return static_cast<std::uint32_t>(jp2[at] << 24 | jp2[at + 1] << 16 | jp2[at + 2] << 8 | jp2[at + 3]);
+                return static_cast<std::uint32_t>(jp2[at] << 24 | jp2[at + 1] << 16 |
+                                                  jp2[at + 2] << 8 | jp2[at + 3]);
             };
             return std::pair{u32(i + 8), u32(i + 4)};
         }
@@ -98,13 +104,16 @@ int run_photo(AppContext& context, const SecretOptions& options) {
     card.select_application(card::Application::Surface);
     preflight(card.pin_status(card::Credential::VerificationB), options.force);
 
-    const SecretString code = read_secret(context, "prompt.verification_b", {options.env_var});
+    const SecretString code = card::verification_b_from_input(
+        read_secret(context, "prompt.verification_b", {options.env_var}));
     const card::FacePhoto photo = card.read_face_photo(code, options.force);
 
     auto file = open_private_file(options.out, true);
-    file.write(reinterpret_cast<const char*>(photo.jp2.data()), static_cast<std::streamsize>(photo.jp2.size()));
+    file.write(reinterpret_cast<const char*>(photo.jp2.data()),
+               static_cast<std::streamsize>(photo.jp2.size()));
     file.close();
-    if (!file) throw Error(Errc::IoError, "writing " + options.out + " failed", {{"file", options.out}});
+    if (!file)
+        throw Error(Errc::IoError, "writing " + options.out + " failed", {{"file", options.out}});
 
     const auto dims = jp2_dimensions(photo.jp2);
     if (context.json()) {
@@ -119,7 +128,9 @@ int run_photo(AppContext& context, const SecretOptions& options) {
     }
     std::cout << context.t("photo.saved") << ": " << options.out << '\n';
     print_field(context.t("photo.size"), fmt::format("{} bytes (JPEG 2000)", photo.jp2.size()));
-    if (dims) print_field(context.t("photo.dimensions"), fmt::format("{} x {}", dims->first, dims->second));
+    if (dims)
+        print_field(context.t("photo.dimensions"),
+                    fmt::format("{} x {}", dims->first, dims->second));
     return 0;
 }
 
@@ -130,7 +141,8 @@ void add_card_secret_commands(Registry registry, CLI::App& card) {
     auto& action = registry.action;
 
     static SecretOptions pin_options;
-    auto* verify = card.add_subcommand("verify-pin",
+    auto* verify = card.add_subcommand(
+        "verify-pin",
         "Check the user-authentication PIN and that the card signs with its certificate's key");
     verify->add_flag("--force", pin_options.force, "Send the PIN even with one try left");
     verify->add_option("--pin-env", pin_options.env_var,
@@ -138,8 +150,8 @@ void add_card_secret_commands(Registry registry, CLI::App& card) {
     verify->callback([&] { action = [&] { return run_verify_pin(context, pin_options); }; });
 
     static SecretOptions photo_options;
-    auto* photo = card.add_subcommand("photo",
-        "Save the face photo (券面事項確認AP, opened with 照合番号B) as JPEG 2000");
+    auto* photo = card.add_subcommand(
+        "photo", "Save the face photo (券面事項確認AP, opened with 照合番号B) as JPEG 2000");
     photo->add_option("--out", photo_options.out, "Output file (.jp2, mode 0600)")->required();
     photo->add_flag("--force", photo_options.force, "Send 照合番号B even with one try left");
     photo->add_option("--code-env", photo_options.env_var,

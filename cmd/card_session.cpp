@@ -24,10 +24,11 @@ std::string wait_for_card(const pcsc::Context& context, const std::optional<std:
 }
 
 CardSession::CardSession(AppContext& context, pcsc::ShareMode mode, bool detect) {
-    const std::string reader = wait_for_card(context_, context.reader(), context.config.wait_for_card);
+    const std::string reader =
+        wait_for_card(context_, context.reader(), context.config.wait_for_card);
     context.debug("reader: " + reader);
-    connection_ = std::make_unique<pcsc::CardConnection>(context_, reader, mode,
-                                                         context.config.apdu_timeout);
+    connection_ =
+        std::make_unique<pcsc::CardConnection>(context_, reader, mode, context.config.apdu_timeout);
     // One transaction for the whole command: another program sharing the reader cannot slip
     // a SELECT between our SELECT and READ BINARY. The connection ends it on close.
     if (mode == pcsc::ShareMode::Shared) connection_->begin_transaction();

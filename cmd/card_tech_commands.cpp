@@ -18,8 +18,8 @@ namespace {
 // ---- watch -------------------------------------------------------------------------------
 
 struct WatchOptions {
-    int count = 0;          // stop after this many events (0: never)
-    double timeout = 0;     // stop after this many seconds (0: never)
+    int count = 0;       // stop after this many events (0: never)
+    double timeout = 0;  // stop after this many seconds (0: never)
 };
 
 nlohmann::json describe_insert(const AppContext& context, const pcsc::Context& pcsc,
@@ -67,7 +67,8 @@ int run_watch(AppContext& context, const WatchOptions& options) {
     while (options.count == 0 || events < options.count) {
         auto wait = std::chrono::milliseconds(60'000);
         if (options.timeout > 0) {
-            wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
             if (wait.count() <= 0) break;
         }
         auto changed = pcsc.wait_for_change(known, wait);
@@ -78,7 +79,9 @@ int run_watch(AppContext& context, const WatchOptions& options) {
             const bool was_present = before != known.end() && before->card_present;
             if (now.card_present && !was_present) emit(describe_insert(context, pcsc, now));
             if (!now.card_present && was_present) {
-                emit({{"event", "removed"}, {"reader", now.name}, {"time", format_jst_iso(now_seconds())}});
+                emit({{"event", "removed"},
+                      {"reader", now.name},
+                      {"time", format_jst_iso(now_seconds())}});
             }
         }
         known = std::move(*changed);
@@ -99,8 +102,9 @@ int run_apdu(AppContext& context, const ApduOptions& options) {
         CommandApdu c = CommandApdu::parse(from_hex(text));
         if (c.carries_secret() && !c.data().empty()) {
             // A PIN typed as an argument would sit in the shell history and process list.
-            throw Error(Errc::Usage, "refusing a VERIFY/CHANGE with data on the command line; "
-                                     "use mynaq card verify-pin");
+            throw Error(Errc::Usage,
+                        "refusing a VERIFY/CHANGE with data on the command line; "
+                        "use mynaq card verify-pin");
         }
         commands.push_back(std::move(c));
     }
@@ -121,8 +125,8 @@ int run_apdu(AppContext& context, const ApduOptions& options) {
                                  {"meaning", r.sw.meaning()}});
         } else {
             std::cout << "> " << c.redacted_hex() << '\n'
-                      << "< " << (r.data.empty() ? "" : to_hex(r.data) + " ") << r.sw.hex()
-                      << "  (" << r.sw.meaning() << ")\n";
+                      << "< " << (r.data.empty() ? "" : to_hex(r.data) + " ") << r.sw.hex() << "  ("
+                      << r.sw.meaning() << ")\n";
         }
     }
     if (context.json()) context.emit_json({{"exchanges", exchanges}});
@@ -142,10 +146,14 @@ struct Check {
 
 std::string_view check_state_name(CheckState s) {
     switch (s) {
-        case CheckState::Ok: return "ok";
-        case CheckState::Warn: return "warn";
-        case CheckState::Fail: return "fail";
-        case CheckState::Skip: return "skip";
+        case CheckState::Ok:
+            return "ok";
+        case CheckState::Warn:
+            return "warn";
+        case CheckState::Fail:
+            return "fail";
+        case CheckState::Skip:
+            return "skip";
     }
     return "skip";
 }
@@ -160,7 +168,11 @@ public:
 
     std::vector<Check> run() {
         std::optional<pcsc::Context> pcsc;
-        if (!step("pcscd", [&](Check& c) { pcsc.emplace(); c.detail = "PC/SC service answered"; })) return checks_;
+        if (!step("pcscd", [&](Check& c) {
+                pcsc.emplace();
+                c.detail = "PC/SC service answered";
+            }))
+            return checks_;
         std::vector<pcsc::ReaderState> states;
         if (!step("readers", [&](Check& c) {
                 states = pcsc->reader_states();
@@ -168,18 +180,21 @@ public:
                 std::vector<std::string> names;
                 for (const auto& s : states) names.push_back(s.name);
                 c.detail = fmt::format("{} reader(s): {}", states.size(), fmt::join(names, ", "));
-            })) return checks_;
+            }))
+            return checks_;
         std::string reader;
         if (!step("card_present", [&](Check& c) {
                 reader = wait_for_card(*pcsc, context_.reader(), context_.config.wait_for_card);
                 c.detail = reader;
-            })) return checks_;
+            }))
+            return checks_;
         std::unique_ptr<pcsc::CardConnection> connection;
         if (!step("protocol", [&](Check& c) {
-                connection = std::make_unique<pcsc::CardConnection>(*pcsc, reader, pcsc::ShareMode::Shared,
-                                                                    context_.config.apdu_timeout);
+                connection = std::make_unique<pcsc::CardConnection>(
+                    *pcsc, reader, pcsc::ShareMode::Shared, context_.config.apdu_timeout);
                 c.detail = connection->protocol_name();
-            })) return checks_;
+            }))
+            return checks_;
         step("atr", [&](Check& c) {
             const AtrInfo info = decode_atr(connection->atr());
             c.detail = to_hex(connection->atr());
@@ -198,14 +213,18 @@ public:
         if (!step("jpki", [&](Check& c) {
                 card.detect();
                 token = card.token_info();
-                c.detail = fmt::format("JPKI AP selected; token {} ({})", card::token_type_name(token.type), token.label);
-            })) return checks_;
+                c.detail = fmt::format("JPKI AP selected; token {} ({})",
+                                       card::token_type_name(token.type), token.label);
+            }))
+            return checks_;
         step("latency", [&](Check& c) {
             std::vector<double> ms;
             for (int i = 0; i < rounds_; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 card.select_application(card::Application::Jpki);
-                ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+                ms.push_back(std::chrono::duration<double, std::milli>(
+                                 std::chrono::steady_clock::now() - start)
+                                 .count());
             }
             std::sort(ms.begin(), ms.end());
             latency_ = {ms.front(), ms[ms.size() / 2], ms.back()};
@@ -233,7 +252,8 @@ public:
             } else if (report.info.state == jpki::ValidityState::ExpiresSoon ||
                        report.chain.status != jpki::ChainStatus::Trusted) {
                 c.state = CheckState::Warn;
-                c.next = advice(report.chain.status != jpki::ChainStatus::Trusted ? "cert_untrusted" : "cert_soon");
+                c.next = advice(report.chain.status != jpki::ChainStatus::Trusted ? "cert_untrusted"
+                                                                                  : "cert_soon");
             }
         });
         step("counters", [&](Check& c) {
@@ -270,13 +290,33 @@ private:
 
     std::string advice(std::string_view topic) const {
         const bool ja = context_.lang == Lang::Ja;
-        if (topic == "atr") return ja ? "ATR の形式が不正です。リーダーのファームウェアを確認してください。" : "The ATR is malformed; check the reader firmware.";
-        if (topic == "latency") return ja ? "応答が遅いです。USB ハブを外して直接接続し、ドライバを確認してください。" : "Slow answers: connect the reader without a hub and check its driver.";
-        if (topic == "cert_expired") return ja ? "電子証明書の期限切れです。市区町村窓口で更新するよう案内してください。受付は資格情報のお知らせ等で続けます。" : "The certificate expired: refer the patient to the municipal office; continue with the 資格情報のお知らせ.";
-        if (topic == "cert_soon") return ja ? "電子証明書の期限が近いです。更新を案内してください。" : "The certificate expires soon: remind the patient to renew it.";
-        if (topic == "cert_untrusted") return ja ? "発行者のルート証明書が未登録です。J-LIS のルート証明書を trust.anchor_dirs に追加してください。" : "The issuer's root is not installed: add the J-LIS root to trust.anchor_dirs.";
-        if (topic == "pin_blocked") return ja ? "暗証番号がロックされています。市区町村窓口での初期化を案内し、顔認証か目視確認で受付してください。" : "The PIN is blocked: refer to the municipal office; use face or visual confirmation.";
-        if (topic == "pin_last") return ja ? "残り1回です。暗証番号ではなく顔認証を使うよう案内してください。" : "One try left: suggest face authentication instead of the PIN.";
+        if (topic == "atr")
+            return ja ? "ATR の形式が不正です。リーダーのファームウェアを確認してください。"
+                      : "The ATR is malformed; check the reader firmware.";
+        if (topic == "latency")
+            return ja ? "応答が遅いです。USB ハブを外して直接接続し、ドライバを確認してください。"
+                      : "Slow answers: connect the reader without a hub and check its driver.";
+        if (topic == "cert_expired")
+            return ja ? "電子証明書の期限切れです。市区町村窓口で更新するよう案内してください。受付"
+                        "は資格情報のお知らせ等で続けます。"
+                      : "The certificate expired: refer the patient to the municipal office; "
+                        "continue with the 資格情報のお知らせ.";
+        if (topic == "cert_soon")
+            return ja ? "電子証明書の期限が近いです。更新を案内してください。"
+                      : "The certificate expires soon: remind the patient to renew it.";
+        if (topic == "cert_untrusted")
+            return ja ? "発行者のルート証明書が未登録です。J-LIS のルート証明書を "
+                        "trust.anchor_dirs に追加してください。"
+                      : "The issuer's root is not installed: add the J-LIS root to "
+                        "trust.anchor_dirs.";
+        if (topic == "pin_blocked")
+            return ja ? "暗証番号がロックされています。市区町村窓口での初期化を案内し、顔認証か目視"
+                        "確認で受付してください。"
+                      : "The PIN is blocked: refer to the municipal office; use face or visual "
+                        "confirmation.";
+        if (topic == "pin_last")
+            return ja ? "残り1回です。暗証番号ではなく顔認証を使うよう案内してください。"
+                      : "One try left: suggest face authentication instead of the PIN.";
         return {};
     }
 
@@ -294,8 +334,10 @@ int run_doctor(AppContext& context, const DoctorOptions& options) {
     if (context.json()) {
         nlohmann::json list = nlohmann::json::array();
         for (const auto& c : checks) {
-            list.push_back({{"id", c.id}, {"state", std::string(check_state_name(c.state))},
-                            {"detail", c.detail}, {"next", c.next}});
+            list.push_back({{"id", c.id},
+                            {"state", std::string(check_state_name(c.state))},
+                            {"detail", c.detail},
+                            {"next", c.next}});
         }
         nlohmann::json j{{"ok", !failed}, {"checks", list}};
         const auto& l = doctor.latency();
@@ -309,7 +351,8 @@ int run_doctor(AppContext& context, const DoctorOptions& options) {
                                : c.state == CheckState::Fail ? "[FAIL]"
                                                              : "[SKIP]";
             std::cout << mark << ' ' << c.id << ": " << c.detail << '\n';
-            if (!c.next.empty()) std::cout << "       " << context.t("doctor.next") << ": " << c.next << '\n';
+            if (!c.next.empty())
+                std::cout << "       " << context.t("doctor.next") << ": " << c.next << '\n';
         }
         std::cout << context.t(failed ? "doctor.failed" : "doctor.ok") << '\n';
     }
@@ -323,21 +366,26 @@ void add_card_tech_commands(Registry registry, CLI::App& card) {
     auto& action = registry.action;
 
     static WatchOptions watch_options;
-    auto* watch = card.add_subcommand("watch", "Report card insertion and removal (JSON lines with --json)");
-    watch->add_option("--count", watch_options.count, "Stop after N events")->check(CLI::NonNegativeNumber);
-    watch->add_option("--timeout", watch_options.timeout, "Stop after SECONDS")->check(CLI::NonNegativeNumber);
+    auto* watch =
+        card.add_subcommand("watch", "Report card insertion and removal (JSON lines with --json)");
+    watch->add_option("--count", watch_options.count, "Stop after N events")
+        ->check(CLI::NonNegativeNumber);
+    watch->add_option("--timeout", watch_options.timeout, "Stop after SECONDS")
+        ->check(CLI::NonNegativeNumber);
     watch->callback([&] { action = [&] { return run_watch(context, watch_options); }; });
 
     static ApduOptions apdu_options;
     auto* apdu = card.add_subcommand("apdu", "Send raw APDUs (hex) for diagnosis");
-    apdu->add_option("hex", apdu_options.commands, "Command APDUs in hex, e.g. 00A4040C0AD392F000260100000001")
+    apdu->add_option("hex", apdu_options.commands,
+                     "Command APDUs in hex, e.g. 00A4040C0AD392F000260100000001")
         ->required();
     apdu->add_option("--app", apdu_options.app, "Select an application first")
         ->check(CLI::IsMember({"jpki", "surface", "text", "common"}));
     apdu->callback([&] { action = [&] { return run_apdu(context, apdu_options); }; });
 
     static DoctorOptions doctor_options;
-    auto* doctor = card.add_subcommand("doctor", "Checklist: pcscd, readers, card, ATR, JPKI, latency, certificate, counters");
+    auto* doctor = card.add_subcommand(
+        "doctor", "Checklist: pcscd, readers, card, ATR, JPKI, latency, certificate, counters");
     doctor->add_option("--rounds", doctor_options.rounds, "Round trips for the latency check")
         ->check(CLI::Range(1, 10000));
     doctor->callback([&] { action = [&] { return run_doctor(context, doctor_options); }; });

@@ -55,7 +55,8 @@ std::ofstream open_private_file(const std::string& path, bool binary) {
 
 TranscriptSink AppContext::trace_sink() {
     if (options.trace_file.empty()) return {};
-    if (!trace_) trace_ = std::make_shared<std::ofstream>(open_private_file(options.trace_file, false));
+    if (!trace_)
+        trace_ = std::make_shared<std::ofstream>(open_private_file(options.trace_file, false));
     auto out = trace_;
     return [out](const TranscriptEntry& e) {
         *out << "> " << e.command_hex << '\n'
@@ -70,32 +71,42 @@ int exit_status(Errc code) {
     switch (code) {
         case Errc::Usage:
         case Errc::InvalidArgument:
-        case Errc::PinFormat: return 64;  // EX_USAGE
+        case Errc::PinFormat:
+            return 64;  // EX_USAGE
         case Errc::DataInvalid:
         case Errc::CertInvalid:
         case Errc::CertUntrusted:
-        case Errc::SignatureInvalid: return 65;  // EX_DATAERR
+        case Errc::SignatureInvalid:
+            return 65;  // EX_DATAERR
         case Errc::FileNotFound:
-        case Errc::NoInput: return 66;  // EX_NOINPUT
+        case Errc::NoInput:
+            return 66;  // EX_NOINPUT
         case Errc::PcscUnavailable:
         case Errc::NoReader:
         case Errc::ReaderNotFound:
         case Errc::NoCard:
         case Errc::NotMyNumberCard:
-        case Errc::Unsupported: return 69;  // EX_UNAVAILABLE
-        case Errc::Internal: return 70;     // EX_SOFTWARE
-        case Errc::IoError: return 74;      // EX_IOERR
+        case Errc::Unsupported:
+            return 69;  // EX_UNAVAILABLE
+        case Errc::Internal:
+            return 70;  // EX_SOFTWARE
+        case Errc::IoError:
+            return 74;  // EX_IOERR
         case Errc::CardRemoved:
         case Errc::CardTimeout:
         case Errc::CardCommFailed:
-        case Errc::CardBusy: return 75;  // EX_TEMPFAIL
-        case Errc::CardError: return 76;  // EX_PROTOCOL
+        case Errc::CardBusy:
+            return 75;  // EX_TEMPFAIL
+        case Errc::CardError:
+            return 76;  // EX_PROTOCOL
         case Errc::PinRequired:
         case Errc::PinWrong:
         case Errc::PinBlocked:
         case Errc::PinLastTry:
-        case Errc::Forbidden: return 77;  // EX_NOPERM
-        case Errc::ConfigInvalid: return 78;  // EX_CONFIG
+        case Errc::Forbidden:
+            return 77;  // EX_NOPERM
+        case Errc::ConfigInvalid:
+            return 78;  // EX_CONFIG
     }
     return 70;
 }

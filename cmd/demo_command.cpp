@@ -32,7 +32,8 @@ std::filesystem::path make_work_dir(const DemoOptions& options) {
         return options.keep_dir;
     }
     std::string pattern = (std::filesystem::temp_directory_path() / "mynaq-demo-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error(Errc::IoError, "cannot create a temporary directory");
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw Error(Errc::IoError, "cannot create a temporary directory");
     return pattern;
 }
 
@@ -58,13 +59,26 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     const std::string photo = (work / "photo.jp2").string();
     const std::vector<Step> steps{
         {{"card", "readers"}, {}, "カードリーダーの一覧", "List the readers"},
-        {{"card", "info"}, {}, "カードの概要 (証明書・残り回数)", "Card summary (certificate, counters)"},
-        {{"card", "cert"}, {}, "利用者証明用電子証明書と信頼チェーン", "Authentication certificate and its chain"},
-        {{"card", "pin-status"}, {}, "暗証番号の残り回数 (回数を消費しない)", "Retry counters (no try spent)"},
-        {{"card", "verify-pin", "--pin-env", "MYNAQ_DEMO_PIN"}, {{"MYNAQ_DEMO_PIN", pin}},
-         "暗証番号の確認と署名の検証", "PIN check and signature verification"},
-        {{"card", "photo", "--out", photo, "--code-env", "MYNAQ_DEMO_CODE"}, {{"MYNAQ_DEMO_CODE", code_b}},
-         "顔写真の読み取り (照合番号B)", "Face photo (verification number B)"},
+        {{"card", "info"},
+         {},
+         "カードの概要 (証明書・残り回数)",
+         "Card summary (certificate, counters)"},
+        {{"card", "cert"},
+         {},
+         "利用者証明用電子証明書と信頼チェーン",
+         "Authentication certificate and its chain"},
+        {{"card", "pin-status"},
+         {},
+         "暗証番号の残り回数 (回数を消費しない)",
+         "Retry counters (no try spent)"},
+        {{"card", "verify-pin", "--pin-env", "MYNAQ_DEMO_PIN"},
+         {{"MYNAQ_DEMO_PIN", pin}},
+         "暗証番号の確認と署名の検証",
+         "PIN check and signature verification"},
+        {{"card", "photo", "--out", photo, "--code-env", "MYNAQ_DEMO_CODE"},
+         {{"MYNAQ_DEMO_CODE", code_b}},
+         "顔写真の読み取り (照合番号B)",
+         "Face photo (verification number B)"},
         {{"card", "doctor", "--rounds", "20"}, {}, "リーダー診断", "Reader diagnosis"},
     };
 
@@ -75,7 +89,8 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     for (const auto& step : steps) {
         ++index;
         std::vector<std::string> argv{self, "--config", config_file.string()};
-        if (!context.options.lang.empty()) argv.insert(argv.end(), {"--lang", context.options.lang});
+        if (!context.options.lang.empty())
+            argv.insert(argv.end(), {"--lang", context.options.lang});
         if (context.json()) argv.push_back("--json");
         argv.insert(argv.end(), step.args.begin(), step.args.end());
         std::string shown = "mynaq";
@@ -91,7 +106,10 @@ int run_demo(AppContext& context, const DemoOptions& options) {
         all_ok = all_ok && ok;
         if (context.json()) {
             nlohmann::json output = nlohmann::json::parse(r.out, nullptr, false);
-            results.push_back({{"step", index}, {"command", shown}, {"exit", r.exit_code}, {"ok", ok},
+            results.push_back({{"step", index},
+                               {"command", shown},
+                               {"exit", r.exit_code},
+                               {"ok", ok},
                                {"output", output.is_discarded() ? nlohmann::json(r.out) : output}});
         } else if (!ok) {
             say(fmt::format("  -> exit {}", r.exit_code));
@@ -100,12 +118,15 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     {
         const bool private_ok = station.individual_number_reads() == 0;
         all_ok = all_ok && private_ok;
-        say(fmt::format("\n── {} ──\n   {}", ja ? "個人番号の保護" : "Individual Number protection",
-                        private_ok ? (ja ? "カードの記録: 券面事項入力補助AP EF 0001 は一度も選択されていません。"
-                                         : "Card log: 券面事項入力補助AP EF 0001 was never selected.")
-                                   : "券面事項入力補助AP EF 0001 was selected!"));
+        say(fmt::format(
+            "\n── {} ──\n   {}", ja ? "個人番号の保護" : "Individual Number protection",
+            private_ok
+                ? (ja ? "カードの記録: 券面事項入力補助AP EF 0001 は一度も選択されていません。"
+                      : "Card log: 券面事項入力補助AP EF 0001 was never selected.")
+                : "券面事項入力補助AP EF 0001 was selected!"));
         if (context.json()) {
-            results.push_back({{"step", "privacy"}, {"ok", private_ok}, {"apdus", station.apdu_count()}});
+            results.push_back(
+                {{"step", "privacy"}, {"ok", private_ok}, {"apdus", station.apdu_count()}});
         }
     }
     station.stop();
@@ -128,7 +149,8 @@ void add_demo_command(Registry registry) {
     auto& action = registry.action;
     static DemoOptions options;
     auto* demo = registry.app.add_subcommand(
-        "demo", "Show the product on embedded defaults: private pcscd, virtual card, every card command");
+        "demo",
+        "Show the product on embedded defaults: private pcscd, virtual card, every card command");
     demo->add_option("--keep", options.keep_dir, "Work in DIR and keep it (logs, photo, test PKI)");
     demo->callback([&] { action = [&] { return run_demo(context, options); }; });
 }

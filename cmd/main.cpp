@@ -56,10 +56,11 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         if (context.options.json) {
             context.lang = cli::detect_lang(context.options.lang, "");
-            context.emit_json({{"error",
-                                {{"code", "USAGE"},
-                                 {"message", std::string(cli::error_text(context.lang, Errc::Usage).message)},
-                                 {"detail", e.what()}}}});
+            context.emit_json(
+                {{"error",
+                  {{"code", "USAGE"},
+                   {"message", std::string(cli::error_text(context.lang, Errc::Usage).message)},
+                   {"detail", e.what()}}}});
         } else {
             app.exit(e);
         }

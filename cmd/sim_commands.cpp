@@ -19,11 +19,13 @@ namespace {
 
 Bytes read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Errc::FileNotFound, "cannot read " + path.string(), {{"file", path.string()}});
+    if (!in)
+        throw Error(Errc::FileNotFound, "cannot read " + path.string(), {{"file", path.string()}});
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-std::function<void(const sim::ApduLogEntry&)> json_line_sink(const std::shared_ptr<std::ofstream>& log) {
+std::function<void(const sim::ApduLogEntry&)> json_line_sink(
+    const std::shared_ptr<std::ofstream>& log) {
     return [log](const sim::ApduLogEntry& e) {
         nlohmann::json j{{"app", e.application},
                          {"ef", e.ef ? fmt::format("{:04X}", *e.ef) : ""},
@@ -43,7 +45,8 @@ sim::VirtualCardConfig make_virtual_card_config(const std::filesystem::path& sta
                      : profile == "other" ? sim::TokenProfile::OtherCard
                                           : sim::TokenProfile::PlasticCard;
     config.pki = sim::TestPki::load_or_create(state_dir);
-    config.face_jp2 = read_file(photo.empty() ? data_dir() / "sim" / "face.jp2" : std::filesystem::path(photo));
+    config.face_jp2 =
+        read_file(photo.empty() ? data_dir() / "sim" / "face.jp2" : std::filesystem::path(photo));
     return config;
 }
 
@@ -71,7 +74,9 @@ VirtualCardStation::VirtualCardStation(const std::filesystem::path& work_dir,
     wait_for_card(pcsc, std::nullopt, std::chrono::milliseconds(5000));
 }
 
-VirtualCardStation::~VirtualCardStation() { stop(); }
+VirtualCardStation::~VirtualCardStation() {
+    stop();
+}
 
 void VirtualCardStation::stop() {
     if (link_) link_->stop();
@@ -107,7 +112,9 @@ struct SimCardOptions {
 };
 
 volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_signal(int) { g_stop = 1; }
+extern "C" void on_signal(int) {
+    g_stop = 1;
+}
 
 std::filesystem::path state_dir_of(const SimCardOptions& o) {
     return o.state_dir.empty() ? std::filesystem::temp_directory_path() / "mynaq-sim-card"
@@ -131,7 +138,8 @@ sim::VpcdLink::Faults faults_of(const SimCardOptions& o) {
 int run_sim_card(AppContext& context, const SimCardOptions& o) {
     sim::VirtualCard card(card_config_of(o));
     if (!o.log_file.empty()) {
-        card.set_log_sink(json_line_sink(std::make_shared<std::ofstream>(open_private_file(o.log_file, false))));
+        card.set_log_sink(
+            json_line_sink(std::make_shared<std::ofstream>(open_private_file(o.log_file, false))));
     }
     sim::VpcdLink link(card, o.host, static_cast<std::uint16_t>(o.port), faults_of(o));
     link.start();
@@ -140,13 +148,17 @@ int run_sim_card(AppContext& context, const SimCardOptions& o) {
     (void)std::signal(SIGTERM, on_signal);
     const auto trust = state_dir_of(o) / "trust";
     if (context.json()) {
-        context.emit_json({{"virtual_card", {{"host", o.host}, {"port", o.port}, {"profile", o.profile},
-                                             {"trust_dir", trust.string()}}}});
+        context.emit_json({{"virtual_card",
+                            {{"host", o.host},
+                             {"port", o.port},
+                             {"profile", o.profile},
+                             {"trust_dir", trust.string()}}}});
     } else {
-        std::cerr << fmt::format("mynaq sim card: {} card on vpcd {}:{}; trust anchor in {}\n", o.profile,
-                                 o.host, o.port, trust.string());
+        std::cerr << fmt::format("mynaq sim card: {} card on vpcd {}:{}; trust anchor in {}\n",
+                                 o.profile, o.host, o.port, trust.string());
     }
-    while (g_stop == 0 && link.running()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    while (g_stop == 0 && link.running())
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     link.stop();
     return 0;
 }
@@ -155,7 +167,8 @@ int run_sim_card(AppContext& context, const SimCardOptions& o) {
 int run_sim_run(AppContext& context, const SimCardOptions& o) {
     if (o.command.empty()) throw Error(Errc::Usage, "sim run needs a command after --");
     std::string pattern = (std::filesystem::temp_directory_path() / "mynaq-sim-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error(Errc::IoError, "cannot create a temporary directory");
+    if (::mkdtemp(pattern.data()) == nullptr)
+        throw Error(Errc::IoError, "cannot create a temporary directory");
     const std::filesystem::path work = pattern;
     int status = 0;
     {
@@ -163,6 +176,7 @@ int run_sim_run(AppContext& context, const SimCardOptions& o) {
         if (!o.log_file.empty()) station.log_to(o.log_file);
         ProcessOptions po;
         po.capture_output = false;
+        po.inherit_stdin = true;  // so `echo PIN | mynaq sim run -- mynaq card verify-pin` works
         po.timeout = std::chrono::hours(24);
         po.env["MYNAQ_SIM_TRUST_DIR"] = station.trust_dir().string();
         const auto r = run_process(o.command, po);
@@ -180,10 +194,14 @@ void add_card_options(CLI::App* app, SimCardOptions& o) {
     app->add_option("--state", o.state_dir, "Directory for the test PKI (created 0700)");
     app->add_option("--photo", o.photo, "JPEG 2000 face photo (default: the bundled portrait)");
     app->add_option("--log", o.log_file, "Log every APDU as JSON lines (VERIFY data redacted)");
-    app->add_option("--delay-ms", o.delay_ms, "Answer each APDU after this delay")->check(CLI::Range(0, 600000));
-    app->add_option("--stop-after", o.stop_after, "Stop answering after N APDUs")->check(CLI::NonNegativeNumber);
-    app->add_option("--remove-after", o.remove_after, "Remove the card after N APDUs")->check(CLI::NonNegativeNumber);
-    app->add_option("--auth-tries", o.auth_tries, "Tries left on the auth PIN at start")->check(CLI::Range(0, 3));
+    app->add_option("--delay-ms", o.delay_ms, "Answer each APDU after this delay")
+        ->check(CLI::Range(0, 600000));
+    app->add_option("--stop-after", o.stop_after, "Stop answering after N APDUs")
+        ->check(CLI::NonNegativeNumber);
+    app->add_option("--remove-after", o.remove_after, "Remove the card after N APDUs")
+        ->check(CLI::NonNegativeNumber);
+    app->add_option("--auth-tries", o.auth_tries, "Tries left on the auth PIN at start")
+        ->check(CLI::Range(0, 3));
     app->add_flag("--block-pin", o.block_pin, "Start with the auth PIN blocked");
 }
 
@@ -199,7 +217,8 @@ void add_sim_commands(Registry registry) {
     static SimCardOptions card_options;
     auto* card = sim->add_subcommand("card", "Run the virtual My Number card on a vpcd reader");
     card->add_option("--host", card_options.host, "vpcd host (default 127.0.0.1)");
-    card->add_option("--port", card_options.port, "vpcd port (default 35963)")->check(CLI::Range(1, 65535));
+    card->add_option("--port", card_options.port, "vpcd port (default 35963)")
+        ->check(CLI::Range(1, 65535));
     add_card_options(card, card_options);
     card->callback([&] { action = [&] { return run_sim_card(context, card_options); }; });
 
@@ -207,7 +226,8 @@ void add_sim_commands(Registry registry) {
     auto* run = sim->add_subcommand(
         "run", "Run COMMAND with a private pcscd and the virtual card (PCSCLITE_CSOCK_NAME set)");
     add_card_options(run, run_options);
-    run->add_option("command", run_options.command, "The command and its arguments, after --")->required();
+    run->add_option("command", run_options.command, "The command and its arguments, after --")
+        ->required();
     run->callback([&] { action = [&] { return run_sim_run(context, run_options); }; });
 }
 

@@ -11,7 +11,9 @@ packages=(
   # run: PC/SC daemon and the virtual reader driver
   pcscd vsmartcard-vpcd openssl
   # tests and benchmarks: peers, fuzzing, JPEG 2000 tools
-  pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools
+  pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools clang-format
+  # documentation: man pages from Markdown, completion tests in every shell we ship for
+  pandoc zsh fish
 )
 
 missing=()

@@ -6,30 +6,52 @@
 
 namespace mynaq {
 
-std::string StatusWord::hex() const { return fmt::format("{:04X}", value_); }
+std::string StatusWord::hex() const {
+    return fmt::format("{:04X}", value_);
+}
 
 std::string StatusWord::meaning() const {
-    if (is_retry_counter()) return fmt::format("verification failed or counter: {} tries left", sw2() & 0x0F);
+    if (is_retry_counter())
+        return fmt::format("verification failed or counter: {} tries left", sw2() & 0x0F);
     switch (value_) {
-        case 0x9000: return "success";
-        case 0x6300: return "verification failed (no counter)";
-        case 0x6700: return "wrong length";
-        case 0x6981: return "command incompatible with file structure";
-        case 0x6982: return "security status not satisfied";
-        case 0x6983: return "authentication method blocked";
-        case 0x6984: return "reference data not usable (blocked)";
-        case 0x6985: return "conditions of use not satisfied";
-        case 0x6986: return "command not allowed (no current EF)";
-        case 0x6A80: return "incorrect data field";
-        case 0x6A81: return "function not supported";
-        case 0x6A82: return "file or application not found";
-        case 0x6A86: return "incorrect P1-P2";
-        case 0x6A88: return "referenced data not found";
-        case 0x6B00: return "offset outside the file";
-        case 0x6D00: return "instruction not supported";
-        case 0x6E00: return "class not supported";
-        case 0x6F00: return "no precise diagnosis";
-        default: break;
+        case 0x9000:
+            return "success";
+        case 0x6300:
+            return "verification failed (no counter)";
+        case 0x6700:
+            return "wrong length";
+        case 0x6981:
+            return "command incompatible with file structure";
+        case 0x6982:
+            return "security status not satisfied";
+        case 0x6983:
+            return "authentication method blocked";
+        case 0x6984:
+            return "reference data not usable (blocked)";
+        case 0x6985:
+            return "conditions of use not satisfied";
+        case 0x6986:
+            return "command not allowed (no current EF)";
+        case 0x6A80:
+            return "incorrect data field";
+        case 0x6A81:
+            return "function not supported";
+        case 0x6A82:
+            return "file or application not found";
+        case 0x6A86:
+            return "incorrect P1-P2";
+        case 0x6A88:
+            return "referenced data not found";
+        case 0x6B00:
+            return "offset outside the file";
+        case 0x6D00:
+            return "instruction not supported";
+        case 0x6E00:
+            return "class not supported";
+        case 0x6F00:
+            return "no precise diagnosis";
+        default:
+            break;
     }
     if (sw1() == 0x61) return fmt::format("{} more bytes available", sw2() == 0 ? 256 : sw2());
     if (sw1() == 0x6C) return fmt::format("wrong Le, exact length is {}", sw2() == 0 ? 256 : sw2());
@@ -54,7 +76,11 @@ CommandApdu CommandApdu::parse(ByteView raw) {
     if (lc == 0) throw Error(Errc::InvalidArgument, "extended-length APDUs are not supported");
     if (raw.size() == 5 + lc) return {cla, ins, p1, p2, Bytes(raw.begin() + 5, raw.end())};
     if (raw.size() == 6 + lc) {
-        return {cla, ins, p1, p2, Bytes(raw.begin() + 5, raw.end() - 1),
+        return {cla,
+                ins,
+                p1,
+                p2,
+                Bytes(raw.begin() + 5, raw.end() - 1),
                 raw.back() == 0 ? 256 : raw.back()};
     }
     throw Error(Errc::InvalidArgument,
@@ -72,15 +98,21 @@ CommandApdu CommandApdu::select_ef(std::uint16_t fid) {
 
 CommandApdu CommandApdu::read_binary(std::uint16_t offset, std::uint16_t le) {
     if (offset > 0x7FFF) throw Error(Errc::InvalidArgument, "READ BINARY offset above 0x7FFF");
-    return {0x00, 0xB0, static_cast<std::uint8_t>(offset >> 8),
-            static_cast<std::uint8_t>(offset & 0xFF), {}, le};
+    return {0x00,
+            0xB0,
+            static_cast<std::uint8_t>(offset >> 8),
+            static_cast<std::uint8_t>(offset & 0xFF),
+            {},
+            le};
 }
 
 CommandApdu CommandApdu::read_record(std::uint8_t record, std::uint16_t le) {
     return {0x00, 0xB2, record, 0x04, {}, le};
 }
 
-CommandApdu CommandApdu::verify_query() { return {0x00, 0x20, 0x00, 0x80}; }
+CommandApdu CommandApdu::verify_query() {
+    return {0x00, 0x20, 0x00, 0x80};
+}
 
 CommandApdu CommandApdu::verify(ByteView secret) {
     return {0x00, 0x20, 0x00, 0x80, Bytes(secret.begin(), secret.end())};

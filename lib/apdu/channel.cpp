@@ -19,10 +19,9 @@ ResponseApdu ApduChannel::exchange(const CommandApdu& command) {
     ++apdu_count_;
     ResponseApdu response = ResponseApdu::parse(answer);
     if (sink_) {
-        sink_(TranscriptEntry{
-            command.redacted_hex(), to_hex(response.data), response.sw.hex(),
-            std::chrono::duration_cast<std::chrono::microseconds>(
-                std::chrono::steady_clock::now() - start)});
+        sink_(TranscriptEntry{command.redacted_hex(), to_hex(response.data), response.sw.hex(),
+                              std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - start)});
     }
     return response;
 }

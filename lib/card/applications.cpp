@@ -58,21 +58,31 @@ std::optional<Application> application_from_name(std::string_view name) {
 
 ByteView application_aid(Application app) {
     switch (app) {
-        case Application::Jpki: return kJpkiAid;
-        case Application::Text: return kTextAid;
-        case Application::Surface: return kSurfaceAid;
-        case Application::Common: return kCommonAid;
-        case Application::Juki: return kJukiAid;
-        default: return {};
+        case Application::Jpki:
+            return kJpkiAid;
+        case Application::Text:
+            return kTextAid;
+        case Application::Surface:
+            return kSurfaceAid;
+        case Application::Common:
+            return kCommonAid;
+        case Application::Juki:
+            return kJukiAid;
+        default:
+            return {};
     }
 }
 
 std::string_view token_type_name(TokenType type) {
     switch (type) {
-        case TokenType::PlasticCard: return "plastic_card";
-        case TokenType::AndroidToken: return "android";
-        case TokenType::IphoneToken: return "iphone";
-        case TokenType::Unknown: return "unknown";
+        case TokenType::PlasticCard:
+            return "plastic_card";
+        case TokenType::AndroidToken:
+            return "android";
+        case TokenType::IphoneToken:
+            return "iphone";
+        case TokenType::Unknown:
+            return "unknown";
     }
     return "unknown";
 }
@@ -110,12 +120,14 @@ void check_secret_format(Credential credential, const SecretString& secret) {
             }
             return;
         case Credential::SignPassword: {
-            const bool shape = s.size() >= 6 && s.size() <= 16 &&
-                               std::all_of(s.begin(), s.end(), [](char c) {
-                                   return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-                               });
-            const bool letter = std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-            const bool digit = std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const bool shape =
+                s.size() >= 6 && s.size() <= 16 && std::all_of(s.begin(), s.end(), [](char c) {
+                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                });
+            const bool letter =
+                std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+            const bool digit =
+                std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
             if (!shape || !letter || !digit) {
                 throw Error(Errc::PinFormat,
                             "the signature password must be 6-16 upper-case letters and digits, "

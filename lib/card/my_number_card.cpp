@@ -20,7 +20,8 @@ constexpr std::uint16_t kEfCardInfo = 0x0001;
 constexpr std::size_t kChunk = 256;
 
 [[noreturn]] void unexpected(const char* what, StatusWord sw) {
-    throw Error(Errc::CardError, fmt::format("{}: card answered {} ({})", what, sw.hex(), sw.meaning()),
+    throw Error(Errc::CardError,
+                fmt::format("{}: card answered {} ({})", what, sw.hex(), sw.meaning()),
                 {{"sw", sw.hex()}});
 }
 
@@ -36,8 +37,10 @@ bool is_jpeg2000(ByteView data) {
     static constexpr std::uint8_t kJp2[] = {0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50,
                                             0x20, 0x20, 0x0D, 0x0A, 0x87, 0x0A};
     static constexpr std::uint8_t kJ2k[] = {0xFF, 0x4F, 0xFF, 0x51};
-    return (data.size() >= sizeof kJp2 && std::equal(std::begin(kJp2), std::end(kJp2), data.begin())) ||
-           (data.size() >= sizeof kJ2k && std::equal(std::begin(kJ2k), std::end(kJ2k), data.begin()));
+    return (data.size() >= sizeof kJp2 &&
+            std::equal(std::begin(kJp2), std::end(kJp2), data.begin())) ||
+           (data.size() >= sizeof kJ2k &&
+            std::equal(std::begin(kJ2k), std::end(kJ2k), data.begin()));
 }
 
 }  // namespace
@@ -61,9 +64,10 @@ void MyNumberCard::select_application(Application app) {
     selected_ef_.reset();
     if (r.ok()) return;
     if (app == Application::Jpki) {
-        throw Error(Errc::NotMyNumberCard,
-                    fmt::format("the card has no JPKI application (SELECT answered {})", r.sw.hex()),
-                    {{"sw", r.sw.hex()}});
+        throw Error(
+            Errc::NotMyNumberCard,
+            fmt::format("the card has no JPKI application (SELECT answered {})", r.sw.hex()),
+            {{"sw", r.sw.hex()}});
     }
     if (r.sw.value() == 0x6A82) {
         throw Error(Errc::Unsupported,
@@ -73,7 +77,9 @@ void MyNumberCard::select_application(Application app) {
     unexpected("SELECT application", r.sw);
 }
 
-void MyNumberCard::detect() { select_application(Application::Jpki); }
+void MyNumberCard::detect() {
+    select_application(Application::Jpki);
+}
 
 void MyNumberCard::select_ef(std::uint16_t fid) {
     if (selected_ef_ == fid) return;
@@ -101,8 +107,7 @@ Bytes MyNumberCard::read_object(std::uint16_t fid) {
         const ResponseApdu r = send(CommandApdu::read_binary(
             static_cast<std::uint16_t>(data.size()), static_cast<std::uint16_t>(want)));
         if (r.sw.value() == 0x6982) {
-            throw Error(Errc::PinRequired,
-                        fmt::format("EF {:04X} needs verification first", fid),
+            throw Error(Errc::PinRequired, fmt::format("EF {:04X} needs verification first", fid),
                         {{"sw", r.sw.hex()}});
         }
         const bool end_of_file = r.sw.value() == 0x6B00 || r.sw.value() == 0x6282;
@@ -111,14 +116,15 @@ Bytes MyNumberCard::read_object(std::uint16_t fid) {
         if (!total) {
             total = object_size_from_header(data);
             if (!total && data.size() >= 16) {
-                throw Error(Errc::DataInvalid, fmt::format("EF {:04X} does not start with a TLV", fid));
+                throw Error(Errc::DataInvalid,
+                            fmt::format("EF {:04X} does not start with a TLV", fid));
             }
         }
         if (total && data.size() >= *total) break;
         if (end_of_file || r.data.empty()) {
-            throw Error(Errc::DataInvalid,
-                        fmt::format("EF {:04X} ends after {} bytes, inside its object", fid,
-                                    data.size()));
+            throw Error(
+                Errc::DataInvalid,
+                fmt::format("EF {:04X} ends after {} bytes, inside its object", fid, data.size()));
         }
     }
     if (total && data.size() > *total) data.resize(*total);
@@ -131,7 +137,8 @@ TokenInfo MyNumberCard::token_info() {
     const ResponseApdu r = send(CommandApdu::read_binary(0, 0x20));
     if (!r.ok()) unexpected("READ BINARY token info", r.sw);
     TokenInfo info;
-    info.label = trim(std::string_view(reinterpret_cast<const char*>(r.data.data()), r.data.size()));
+    info.label =
+        trim(std::string_view(reinterpret_cast<const char*>(r.data.data()), r.data.size()));
     if (info.label.starts_with("JPKIAPICCTOKEN")) {
         info.type = TokenType::PlasticCard;
     } else if (info.label.starts_with("JPKIAPGPSETOKEN")) {
@@ -244,8 +251,8 @@ Bytes MyNumberCard::sign_with_auth_key(ByteView digest_info) {
         throw Error(Errc::Internal, "sign_with_auth_key needs the JPKI AP and a verified PIN");
     }
     select_ef(kEfAuthKey);
-    const ResponseApdu r =
-        send(CommandApdu(0x80, 0x2A, 0x00, 0x80, Bytes(digest_info.begin(), digest_info.end()), 256));
+    const ResponseApdu r = send(
+        CommandApdu(0x80, 0x2A, 0x00, 0x80, Bytes(digest_info.begin(), digest_info.end()), 256));
     if (r.sw.value() == 0x6982) {
         throw Error(Errc::PinRequired, "the auth key needs a verified PIN", {{"sw", r.sw.hex()}});
     }
@@ -287,7 +294,8 @@ FacePhoto MyNumberCard::read_face_photo(const SecretString& verification_b, bool
         if (t.tag != 0xDF21) starts.push_back(value_base + t.offset);
     }
     for (std::size_t i = 0; i + 1 < offsets->value.size(); i += 2) {
-        const std::size_t off = static_cast<std::size_t>(offsets->value[i] << 8 | offsets->value[i + 1]);
+        const std::size_t off =
+            static_cast<std::size_t>(offsets->value[i] << 8 | offsets->value[i + 1]);
         if (std::find(starts.begin(), starts.end(), off) == starts.end()) {
             throw Error(Errc::DataInvalid,
                         fmt::format("DF21 offset {} does not point at an element", off));

@@ -19,24 +19,33 @@ Errc scard_errc(long rv) {
     switch (rv) {
         case SCARD_E_NO_SERVICE:
         case SCARD_E_SERVICE_STOPPED:
-        case SCARD_E_NO_ACCESS: return Errc::PcscUnavailable;
-        case SCARD_E_NO_READERS_AVAILABLE: return Errc::NoReader;
+        case SCARD_E_NO_ACCESS:
+            return Errc::PcscUnavailable;
+        case SCARD_E_NO_READERS_AVAILABLE:
+            return Errc::NoReader;
         case SCARD_E_UNKNOWN_READER:
-        case SCARD_E_READER_UNAVAILABLE: return Errc::ReaderNotFound;
+        case SCARD_E_READER_UNAVAILABLE:
+            return Errc::ReaderNotFound;
         case SCARD_E_NO_SMARTCARD:
-        case SCARD_W_REMOVED_CARD: return Errc::CardRemoved;
-        case SCARD_E_SHARING_VIOLATION: return Errc::CardBusy;
-        case SCARD_E_TIMEOUT: return Errc::CardTimeout;
+        case SCARD_W_REMOVED_CARD:
+            return Errc::CardRemoved;
+        case SCARD_E_SHARING_VIOLATION:
+            return Errc::CardBusy;
+        case SCARD_E_TIMEOUT:
+            return Errc::CardTimeout;
         case SCARD_W_UNRESPONSIVE_CARD:
         case SCARD_W_UNPOWERED_CARD:
         case SCARD_W_RESET_CARD:
         case SCARD_E_NOT_READY:
         case SCARD_F_COMM_ERROR:
         case SCARD_E_PROTO_MISMATCH:
-        case SCARD_E_NOT_TRANSACTED: return Errc::CardCommFailed;
+        case SCARD_E_NOT_TRANSACTED:
+            return Errc::CardCommFailed;
         case SCARD_W_UNSUPPORTED_CARD:
-        case SCARD_E_CARD_UNSUPPORTED: return Errc::NotMyNumberCard;
-        default: return Errc::Internal;
+        case SCARD_E_CARD_UNSUPPORTED:
+            return Errc::NotMyNumberCard;
+        default:
+            return Errc::Internal;
     }
 }
 
@@ -45,8 +54,8 @@ void check(long rv, const char* function) {
     throw Error(scard_errc(rv),
                 fmt::format("{}: {} (0x{:08X})", function, pcsc_stringify_error(rv),
                             static_cast<unsigned long>(rv)),
-                {{"pcsc_function", function}, {"pcsc_code", fmt::format("0x{:08X}",
-                                                                         static_cast<unsigned long>(rv))}});
+                {{"pcsc_function", function},
+                 {"pcsc_code", fmt::format("0x{:08X}", static_cast<unsigned long>(rv))}});
 }
 
 Context::Context() {
@@ -161,15 +170,15 @@ std::string choose_reader(const std::vector<ReaderState>& states,
     throw Error(Errc::NoCard, "no card in any reader", {{"reader", states.front().name}});
 }
 
-CardConnection::CardConnection(const Context& context, const std::string& reader,
-                               ShareMode mode, std::chrono::milliseconds apdu_timeout)
+CardConnection::CardConnection(const Context& context, const std::string& reader, ShareMode mode,
+                               std::chrono::milliseconds apdu_timeout)
     : reader_(reader), timeout_(apdu_timeout), hang_(context.hang_flag()) {
     SCARDHANDLE card = 0;
     DWORD protocol = 0;
-    const LONG rv = SCardConnect(context.handle(), reader.c_str(),
-                                 mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE
-                                                              : SCARD_SHARE_SHARED,
-                                 SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
+    const LONG rv =
+        SCardConnect(context.handle(), reader.c_str(),
+                     mode == ShareMode::Exclusive ? SCARD_SHARE_EXCLUSIVE : SCARD_SHARE_SHARED,
+                     SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol);
     if (rv == SCARD_E_NO_SMARTCARD || rv == SCARD_W_REMOVED_CARD) {
         throw Error(Errc::NoCard, fmt::format("no card in reader \"{}\"", reader),
                     {{"reader", reader}});
@@ -196,10 +205,14 @@ CardConnection::~CardConnection() {
 
 std::string CardConnection::protocol_name() const {
     switch (protocol_) {
-        case SCARD_PROTOCOL_T0: return "T=0";
-        case SCARD_PROTOCOL_T1: return "T=1";
-        case SCARD_PROTOCOL_RAW: return "RAW";
-        default: return "unknown";
+        case SCARD_PROTOCOL_T0:
+            return "T=0";
+        case SCARD_PROTOCOL_T1:
+            return "T=1";
+        case SCARD_PROTOCOL_RAW:
+            return "RAW";
+        default:
+            return "unknown";
     }
 }
 
@@ -257,14 +270,13 @@ Bytes CardConnection::transmit(ByteView command) {
     job->command.assign(command.begin(), command.end());
     job->response_len = static_cast<DWORD>(job->response.size());
     const SCARDHANDLE handle = handle_;
-    const SCARD_IO_REQUEST* pci =
-        protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
 
     std::thread worker([job, handle, pci] {
         SCARD_IO_REQUEST recv_pci{};
-        const LONG rv = SCardTransmit(handle, pci, job->command.data(),
-                                      static_cast<DWORD>(job->command.size()), &recv_pci,
-                                      job->response.data(), &job->response_len);
+        const LONG rv =
+            SCardTransmit(handle, pci, job->command.data(), static_cast<DWORD>(job->command.size()),
+                          &recv_pci, job->response.data(), &job->response_len);
         secure_wipe(job->command.data(), job->command.size());
         std::lock_guard lock(job->mutex);
         job->rv = rv;

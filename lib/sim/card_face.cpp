@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "mynaq/card.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/sim/virtual_card.hpp"
 
@@ -21,12 +22,6 @@ constexpr std::size_t kMinimumFiller = 32;
 
 bool all_digits(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-int to_int(std::string_view digits) {
-    int value = 0;
-    for (const char c : digits) value = value * 10 + (c - '0');
-    return value;
 }
 
 void append(Bytes& out, ByteView data) {
@@ -198,28 +193,6 @@ Bytes zlib_stored(ByteView raw) {
 
 }  // namespace
 
-std::string japanese_era_yymmdd(std::string_view yyyymmdd) {
-    if (yyyymmdd.size() != 8 || !all_digits(yyyymmdd)) {
-        throw Error(Errc::InvalidArgument, "birth date must be YYYYMMDD");
-    }
-    const int date = to_int(yyyymmdd);
-    const int year = date / 10000;
-    // Era start dates: first day of each era as printed on Japanese documents.
-    int era_year = 0;
-    if (date >= 20190501) {
-        era_year = year - 2018;  // 令和
-    } else if (date >= 19890108) {
-        era_year = year - 1988;  // 平成
-    } else if (date >= 19261225) {
-        era_year = year - 1925;  // 昭和
-    } else if (date >= 19120730) {
-        era_year = year - 1911;  // 大正
-    } else {
-        era_year = year - 1867;  // 明治
-    }
-    return fmt::format("{:02d}{}", era_year % 100, yyyymmdd.substr(4));
-}
-
 std::string verification_number_b(const CardHolder& holder) {
     if (holder.card_expiry.size() < 4 || !all_digits(holder.card_expiry.substr(0, 4))) {
         throw Error(Errc::InvalidArgument, "card expiry must start with YYYY");
@@ -227,7 +200,7 @@ std::string verification_number_b(const CardHolder& holder) {
     if (holder.security_code.size() != 4 || !all_digits(holder.security_code)) {
         throw Error(Errc::InvalidArgument, "security code must be 4 digits");
     }
-    return japanese_era_yymmdd(holder.birth_date) + holder.card_expiry.substr(0, 4) +
+    return card::japanese_era_yymmdd(holder.birth_date) + holder.card_expiry.substr(0, 4) +
            holder.security_code;
 }
 

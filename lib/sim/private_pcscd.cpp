@@ -130,9 +130,10 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
     fs::remove(run_dir / "pcscd.pid", ec);
     if (options_.with_reader) {
         std::ofstream conf(conf_dir / "vpcd");
-        conf << fmt::format("FRIENDLYNAME \"{}\"\nDEVICENAME /dev/null:0x{:04X}\nLIBPATH {}\n"
-                            "CHANNELID 0x{:04X}\n",
-                            options_.reader_name, options_.port, kVpcdDriver, options_.port);
+        conf << fmt::format(
+            "FRIENDLYNAME \"{}\"\nDEVICENAME /dev/null:0x{:04X}\nLIBPATH {}\n"
+            "CHANNELID 0x{:04X}\n",
+            options_.reader_name, options_.port, kVpcdDriver, options_.port);
     }
     ::setenv("PCSCLITE_CSOCK_NAME", socket_path().c_str(), 1);
 
@@ -160,7 +161,9 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
     throw Error(Errc::PcscUnavailable, "private pcscd did not become ready: " + tail);
 }
 
-PrivatePcscd::~PrivatePcscd() { stop(); }
+PrivatePcscd::~PrivatePcscd() {
+    stop();
+}
 
 void PrivatePcscd::stop() {
     if (pid_ <= 0) return;

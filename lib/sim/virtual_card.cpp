@@ -1,5 +1,7 @@
 #include "mynaq/sim/virtual_card.hpp"
 
+#include "mynaq/card.hpp"
+
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -162,7 +164,7 @@ std::vector<Application> build_applications(const VirtualCardConfig& config) {
         protected_file(card_face_file(holder, config.face_jp2, pki), {0x0012, 0x0013});
     surface.files[0x0003] = free_file(surface_basic_info_file(holder));
     surface.files[0x0005] = protected_file(surface_my_number_image_file(), {0x0013});
-    surface.files[0x0011] = key(japanese_era_yymmdd(holder.birth_date), 10, 10);
+    surface.files[0x0011] = key(card::japanese_era_yymmdd(holder.birth_date), 10, 10);
     surface.files[0x0012] = key(number_b, 10, config.verification_b_tries);
     surface.files[0x0013] = refused_key();
     apps.push_back(std::move(surface));

@@ -37,7 +37,7 @@ constexpr std::uint8_t kReset = 0x02;
 constexpr std::uint8_t kGetAtr = 0x04;
 
 class Socket {
-  public:
+public:
     Socket() = default;
     explicit Socket(int fd) : fd_(fd) {}
     Socket(Socket&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
@@ -58,7 +58,7 @@ class Socket {
         if (fd_ >= 0) ::close(std::exchange(fd_, -1));
     }
 
-  private:
+private:
     int fd_ = -1;
 };
 

@@ -34,8 +34,7 @@ Bytes from_hex(std::string_view text) {
         if (c == ' ' || c == ':' || c == '\t' || c == '\n') continue;
         int v = hex_value(c);
         if (v < 0) {
-            throw Error(Errc::InvalidArgument,
-                        std::string("not a hexadecimal digit: '") + c + "'");
+            throw Error(Errc::InvalidArgument, std::string("not a hexadecimal digit: '") + c + "'");
         }
         if (high < 0) {
             high = v;
@@ -48,7 +47,9 @@ Bytes from_hex(std::string_view text) {
     return out;
 }
 
-Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+Bytes to_bytes(std::string_view text) {
+    return Bytes(text.begin(), text.end());
+}
 
 void secure_wipe(void* data, std::size_t size) {
     if (data != nullptr && size != 0) OPENSSL_cleanse(data, size);

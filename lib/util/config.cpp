@@ -43,12 +43,13 @@ std::optional<std::filesystem::path> find_config_file() {
     }
     std::vector<std::filesystem::path> candidates;
     if (!user.empty()) candidates.push_back(user / "mynaq" / "config.yaml");
-    std::string dirs = std::getenv("XDG_CONFIG_DIRS") != nullptr ? std::getenv("XDG_CONFIG_DIRS")
-                                                                   : "";
+    std::string dirs =
+        std::getenv("XDG_CONFIG_DIRS") != nullptr ? std::getenv("XDG_CONFIG_DIRS") : "";
     if (dirs.empty()) dirs = "/etc/xdg";
     std::stringstream ss(dirs);
     for (std::string dir; std::getline(ss, dir, ':');) {
-        if (!dir.empty()) candidates.push_back(std::filesystem::path(dir) / "mynaq" / "config.yaml");
+        if (!dir.empty())
+            candidates.push_back(std::filesystem::path(dir) / "mynaq" / "config.yaml");
     }
     for (const auto& c : candidates) {
         std::error_code ec;
@@ -60,8 +61,8 @@ std::optional<std::filesystem::path> find_config_file() {
 Config load_config(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) {
-        throw Error(Errc::FileNotFound, fmt::format("configuration file {} does not exist",
-                                                    file.string()),
+        throw Error(Errc::FileNotFound,
+                    fmt::format("configuration file {} does not exist", file.string()),
                     {{"file", file.string()}});
     }
     YAML::Node root;
@@ -115,7 +116,8 @@ Config load_config(const std::filesystem::path& file) {
                 if (tk == "anchor_dirs") {
                     if (!tv.IsSequence()) invalid(file, tv, "'trust.anchor_dirs' must be a list");
                     for (const auto& d : tv) {
-                        std::filesystem::path dir = scalar<std::string>(file, d, "trust.anchor_dirs");
+                        std::filesystem::path dir =
+                            scalar<std::string>(file, d, "trust.anchor_dirs");
                         // Relative paths are relative to the configuration file.
                         if (dir.is_relative()) dir = file.parent_path() / dir;
                         config.trust_dirs.push_back(dir);

@@ -46,7 +46,9 @@ struct Pipe {
 
 }  // namespace
 
-std::string self_executable() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+std::string self_executable() {
+    return std::filesystem::read_symlink("/proc/self/exe").string();
+}
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
     if (argv.empty()) throw Error(Errc::Internal, "run_process without a program");
@@ -73,7 +75,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     const pid_t pid = ::fork();
     if (pid < 0) throw Error(Errc::IoError, "fork failed");
     if (pid == 0) {
-        ::dup2(in.read, STDIN_FILENO);
+        if (!options.inherit_stdin) ::dup2(in.read, STDIN_FILENO);
         if (options.capture_output) {
             ::dup2(out.write, STDOUT_FILENO);
             ::dup2(err.write, STDERR_FILENO);
@@ -118,7 +120,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
                     fds[i].fd = -1;
                     --open_count;
                 } else {
-                    (i == 0 ? result.out : result.err).append(buffer.data(), static_cast<std::size_t>(n));
+                    (i == 0 ? result.out : result.err)
+                        .append(buffer.data(), static_cast<std::size_t>(n));
                 }
             }
         }

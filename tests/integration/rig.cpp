@@ -17,23 +17,46 @@ namespace rig {
 using namespace mynaq;
 
 std::filesystem::path make_temp_dir(const std::string& tag) {
-    std::string pattern = (std::filesystem::temp_directory_path() / ("mynaq-it-" + tag + "-XXXXXX")).string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("mynaq-it-" + tag + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     return pattern;
 }
 
-sim::TestPki shared_pki() { return sim::TestPki::load_or_create(MYNAQ_TEST_PKI_DIR); }
+sim::TestPki shared_pki() {
+    return sim::TestPki::load_or_create(MYNAQ_TEST_PKI_DIR);
+}
 
 Bytes face_photo() {
     std::ifstream in(std::string(MYNAQ_TEST_DATADIR) + "/sim/face.jp2", std::ios::binary);
     return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-Rig::Rig(Options options) : options_(options), dir_(make_temp_dir("rig")) {
+namespace {
+
+// The PC/SC client library reads PCSCLITE_CSOCK_NAME once per process, so every rig in one
+// process shares one pcscd (ctest runs each case in its own process anyway).
+std::shared_ptr<sim::PrivatePcscd> process_pcscd(bool with_reader) {
+    static std::shared_ptr<sim::PrivatePcscd> shared;
+    static bool shared_with_reader = false;
+    if (shared) {
+        if (shared_with_reader != with_reader) {
+            throw std::runtime_error("one pcscd per test process: run this test case on its own");
+        }
+        return shared;
+    }
     sim::PrivatePcscd::Options p;
-    p.work_dir = dir_ / "pcscd";
-    p.with_reader = options_.with_reader;
-    pcscd_ = std::make_unique<sim::PrivatePcscd>(p);
+    p.work_dir = make_temp_dir("pcscd");
+    p.with_reader = with_reader;
+    shared = std::make_shared<sim::PrivatePcscd>(p);
+    shared_with_reader = with_reader;
+    return shared;
+}
+
+}  // namespace
+
+Rig::Rig(Options options) : options_(options), dir_(make_temp_dir("rig")) {
+    pcscd_ = process_pcscd(options_.with_reader);
 
     card_config_.profile = options_.profile;
     card_config_.pki = shared_pki();
@@ -42,9 +65,10 @@ Rig::Rig(Options options) : options_(options), dir_(make_temp_dir("rig")) {
     card_config_.verification_b_tries = options_.verification_b_tries;
     {
         std::ofstream config(config_file());
-        config << fmt::format("card:\n  apdu_timeout_ms: {}\n  wait_ms: 3000\n", options_.apdu_timeout_ms)
-               << "trust:\n  anchor_dirs:\n    - " << (std::filesystem::path(MYNAQ_TEST_PKI_DIR) / "trust").string()
-               << '\n';
+        config << fmt::format("card:\n  apdu_timeout_ms: {}\n  wait_ms: 3000\n",
+                              options_.apdu_timeout_ms)
+               << "trust:\n  anchor_dirs:\n    - "
+               << (std::filesystem::path(MYNAQ_TEST_PKI_DIR) / "trust").string() << '\n';
     }
     if (options_.with_reader && options_.insert_card) insert_card();
 }
@@ -54,14 +78,17 @@ Rig::~Rig() {
         const auto bad = individual_number_reads(card_->log());
         CHECK_MESSAGE(bad.empty(), "a command selected 券面事項入力補助AP EF 0001");
     }
-    link_.reset();
+    if (link_) {
+        link_.reset();
+        wait_card_state(false);  // the next rig in this process inserts a fresh card
+    }
     pcscd_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }
 
 void Rig::insert_card() {
-    link_.reset();
+    if (link_) remove_card();
     if (!card_) card_ = std::make_unique<sim::VirtualCard>(card_config_);
     link_ = std::make_unique<sim::VpcdLink>(*card_, "127.0.0.1", pcscd_->port(), options_.faults);
     link_->start();
@@ -82,7 +109,8 @@ void Rig::wait_card_state(bool present) const {
         if (!states.empty() && states.front().card_present == present) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    throw std::runtime_error(present ? "the virtual card was not detected" : "the card was not seen removed");
+    throw std::runtime_error(present ? "the virtual card was not detected"
+                                     : "the card was not seen removed");
 }
 
 ProcessResult Rig::run(const std::vector<std::string>& args, ProcessOptions options) const {

@@ -46,19 +46,20 @@ public:
                         mynaq::ProcessOptions options = {}) const;
 
     void insert_card();
-    void remove_card();           // closes the card's vpcd connection
+    void remove_card();  // closes the card's vpcd connection
     void wait_card_state(bool present) const;
 
     mynaq::sim::VirtualCard& card() { return *card_; }
     [[nodiscard]] std::vector<mynaq::sim::ApduLogEntry> log() const { return card_->log(); }
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+    [[nodiscard]] std::uint16_t vpcd_port() const { return pcscd_->port(); }
     [[nodiscard]] std::filesystem::path config_file() const { return dir_ / "config.yaml"; }
     mynaq::sim::VirtualCardConfig& card_config() { return card_config_; }
 
 private:
     Options options_;
     std::filesystem::path dir_;
-    std::unique_ptr<mynaq::sim::PrivatePcscd> pcscd_;
+    std::shared_ptr<mynaq::sim::PrivatePcscd> pcscd_;
     mynaq::sim::VirtualCardConfig card_config_;
     std::unique_ptr<mynaq::sim::VirtualCard> card_;
     std::unique_ptr<mynaq::sim::VpcdLink> link_;

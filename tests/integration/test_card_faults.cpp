@@ -10,11 +10,21 @@
 
 using namespace mynaq;
 
-TEST_CASE("no pcscd: PCSC_UNAVAILABLE with exit 69") {
-    const auto dir = rig::make_temp_dir("nopcscd");
+namespace {
+
+// Process options pointing the PC/SC client at a socket where no pcscd listens.
+ProcessOptions without_pcscd(const std::filesystem::path& dir) {
     ProcessOptions o;
     o.env["PCSCLITE_CSOCK_NAME"] = (dir / "nothing-here.comm").string();
     o.env["LANG"] = "C.UTF-8";
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("no pcscd: PCSC_UNAVAILABLE with exit 69") {
+    const auto dir = rig::make_temp_dir("nopcscd");
+    const ProcessOptions o = without_pcscd(dir);
     const auto r = run_process({MYNAQ_BINARY, "--json", "card", "readers"}, o);
     CHECK(r.exit_code == 69);
     CHECK(nlohmann::json::parse(r.out)["error"]["code"] == "PCSC_UNAVAILABLE");
@@ -50,7 +60,9 @@ TEST_CASE("a card inserted while mynaq waits is read (--wait)") {
     rig::Options o;
     o.insert_card = false;
     rig::Rig rig(o);
-    auto reader = std::async(std::launch::async, [&] { return rig.run({"--json", "card", "--wait", "10", "info"}); });
+    auto reader = std::async(std::launch::async, [&] {
+        return rig.run({"--json", "card", "--wait", "10", "info"});
+    });
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     rig.insert_card();
     const auto r = reader.get();
@@ -95,8 +107,8 @@ TEST_CASE("configuration errors name the file and line with exit 78") {
     CHECK(j["error"]["detail"].get<std::string>().find(":2:") != std::string::npos);
     std::ofstream(rig.config_file()) << "card: [unclosed\n";
     CHECK(rig.json({"card", "info"}, 78)["error"]["code"] == "CONFIG_INVALID");
-    const auto missing =
-        run_process({MYNAQ_BINARY, "--config", "/nonexistent/mynaq.yaml", "--json", "card", "readers"});
+    const auto missing = run_process(
+        {MYNAQ_BINARY, "--config", "/nonexistent/mynaq.yaml", "--json", "card", "readers"});
     CHECK(missing.exit_code == 66);
     CHECK(nlohmann::json::parse(missing.out)["error"]["code"] == "FILE_NOT_FOUND");
 }
@@ -141,9 +153,7 @@ TEST_CASE("a card that is not a My Number card: NOT_MYNUMBER_CARD, recognised by
 
 TEST_CASE("card doctor without pcscd fails its first check with the next step") {
     const auto dir = rig::make_temp_dir("doctor");
-    ProcessOptions o;
-    o.env["PCSCLITE_CSOCK_NAME"] = (dir / "nothing-here.comm").string();
-    o.env["LANG"] = "C.UTF-8";
+    const ProcessOptions o = without_pcscd(dir);
     const auto r = run_process({MYNAQ_BINARY, "--json", "card", "doctor"}, o);
     CHECK(r.exit_code == 1);
     const auto j = nlohmann::json::parse(r.out);

@@ -147,7 +147,8 @@ TEST_CASE("card apdu: refuses the 個人番号 and PINs on the command line") {
     // A prefix of the DF name reaches an unknown application: be as careful as in text AP.
     const auto prefix = rig.json({"card", "apdu", "00A4040C05D392100031", "00A4020C020001"}, 77);
     CHECK(prefix["error"]["code"] == "FORBIDDEN");
-    const auto pin = rig.json({"card", "apdu", "--app", "jpki", "00A4020C020018", "002000800431323334"}, 64);
+    const auto pin =
+        rig.json({"card", "apdu", "--app", "jpki", "00A4020C020018", "002000800431323334"}, 64);
     CHECK(pin["error"]["code"] == "USAGE");
     for (std::size_t i = before; i < rig.log().size(); ++i) {
         CHECK(rig.log()[i].command_hex.find("00 A4 02 0C 02 00 01") == std::string::npos);

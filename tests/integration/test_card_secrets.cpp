@@ -87,7 +87,8 @@ TEST_CASE("verify-pin: a blocked PIN is reported without sending anything") {
 
 TEST_CASE("verify-pin: malformed PIN and empty stdin are refused before the card") {
     rig::Rig rig;
-    CHECK(rig.json({"card", "verify-pin"}, 64, with_stdin("12345\n"))["error"]["code"] == "PIN_FORMAT");
+    CHECK(rig.json({"card", "verify-pin"}, 64, with_stdin("12345\n"))["error"]["code"] ==
+          "PIN_FORMAT");
     CHECK(rig.json({"card", "verify-pin"}, 66, with_stdin(""))["error"]["code"] == "NO_INPUT");
     CHECK(verify_with_data(rig.log()) == 0);
 }
@@ -128,8 +129,9 @@ TEST_CASE("Android token: the certificate needs the PIN first, then verify-pin w
 TEST_CASE("card photo: 照合番号B opens the face photo, written 0600 and byte-identical") {
     rig::Rig rig;
     const auto out = rig.dir() / "face.jp2";
-    const auto j = rig.json({"card", "photo", "--out", out.string()}, 0,
-                            with_stdin(sim::verification_number_b(rig.card_config().holder) + "\n"));
+    const auto j =
+        rig.json({"card", "photo", "--out", out.string()}, 0,
+                 with_stdin(sim::verification_number_b(rig.card_config().holder) + "\n"));
     CHECK(j["format"] == "jpeg2000");
     CHECK(j["width"] == 192);
     CHECK(j["height"] == 240);
@@ -148,15 +150,25 @@ TEST_CASE("card photo: 照合番号B opens the face photo, written 0600 and byte
     }
 }
 
+TEST_CASE("card photo: staff may type the birth date, expiry year and security code as printed") {
+    rig::Rig rig;
+    const auto out = rig.dir() / "face.jp2";
+    const auto j =
+        rig.json({"card", "photo", "--out", out.string()}, 0, with_stdin("1980-02-17 2035 2285\n"));
+    CHECK(j["bytes"] == rig::face_photo().size());
+}
+
 TEST_CASE("card photo: a wrong 照合番号B spends one try and one try left is refused") {
     rig::Options o;
     o.verification_b_tries = 2;
     rig::Rig rig(o);
     const auto out = (rig.dir() / "face.jp2").string();
-    const auto wrong = rig.json({"card", "photo", "--out", out}, 77, with_stdin("11111111111111\n"));
+    const auto wrong =
+        rig.json({"card", "photo", "--out", out}, 77, with_stdin("11111111111111\n"));
     CHECK(wrong["error"]["code"] == "PIN_WRONG");
     CHECK(rig.card().remaining_tries("surface", 0x0012) == 1);
-    const auto refused = rig.json({"card", "photo", "--out", out}, 77, with_stdin("11111111111111\n"));
+    const auto refused =
+        rig.json({"card", "photo", "--out", out}, 77, with_stdin("11111111111111\n"));
     CHECK(refused["error"]["code"] == "PIN_LAST_TRY");
     CHECK(rig.card().remaining_tries("surface", 0x0012) == 1);
     CHECK_FALSE(std::filesystem::exists(out));

@@ -14,22 +14,18 @@ TEST_CASE("mynaq sim card: the CLI simulator serves a card until it is removed")
     o.insert_card = false;
     rig::Rig rig(o);
     const auto log = rig.dir() / "apdu.jsonl";
-    // The reader's port is in the private pcscd's configuration.
-    std::ifstream conf(rig.dir() / "pcscd" / "conf" / "vpcd");
-    std::string line, port;
-    while (std::getline(conf, line)) {
-        if (line.rfind("CHANNELID 0x", 0) == 0) port = std::to_string(std::stoi(line.substr(12), nullptr, 16));
-    }
-    REQUIRE_FALSE(port.empty());
+    const std::string port = std::to_string(rig.vpcd_port());
     ProcessOptions po;
     po.timeout = std::chrono::seconds(30);
     auto sim = std::async(std::launch::async, [&] {
-        return run_process({MYNAQ_BINARY, "sim", "card", "--port", port, "--state",
-                            (rig.dir() / "state").string(), "--log", log.string(),
-                            "--remove-after", "40"}, po);
+        return run_process(
+            {MYNAQ_BINARY, "sim", "card", "--port", port, "--state", (rig.dir() / "state").string(),
+             "--log", log.string(), "--remove-after", "40"},
+            po);
     });
     rig.wait_card_state(true);
-    std::ofstream(rig.config_file()) << "trust:\n  anchor_dirs: [" << (rig.dir() / "state" / "trust").string() << "]\n";
+    std::ofstream(rig.config_file())
+        << "trust:\n  anchor_dirs: [" << (rig.dir() / "state" / "trust").string() << "]\n";
     const auto info = rig.json({"card", "cert"});
     CHECK(info["chain"]["status"] == "trusted");
     // Keep talking until the fault switch removes the card.
@@ -59,4 +55,19 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
     CHECK(j["steps"][7]["step"] == "privacy");
+}
+
+TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {
+    ProcessOptions po;
+    po.stdin_data = "1234\n";
+    po.timeout = std::chrono::seconds(60);
+    po.env["LANG"] = "C.UTF-8";
+    const auto state = rig::make_temp_dir("simrun");
+    const auto r = run_process({MYNAQ_BINARY, "sim", "run", "--state", state.string(), "--",
+                                MYNAQ_BINARY, "--json", "card", "--wait", "5", "verify-pin"},
+                               po);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(r.out)["verified"] == true);
+    std::filesystem::remove_all(state);
 }

@@ -104,12 +104,16 @@ TEST_CASE("card layer: verify refuses at one try left, reports wrong and blocked
     c.auth_pin_tries = 2;
     InMemory t(std::move(c));
     card::MyNumberCard card(t);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), false); }) == Errc::PinWrong);
+    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), false); }) ==
+          Errc::PinWrong);
     CHECK(t.card.remaining_tries("jpki", 0x0018) == 1);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), false); }) == Errc::PinLastTry);
+    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), false); }) ==
+          Errc::PinLastTry);
     CHECK(t.card.remaining_tries("jpki", 0x0018) == 1);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), true); }) == Errc::PinBlocked);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), true); }) == Errc::PinBlocked);
+    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), true); }) ==
+          Errc::PinBlocked);
+    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), true); }) ==
+          Errc::PinBlocked);
     CHECK(card.pin_status(card::Credential::AuthPin).blocked);
 }
 
@@ -137,7 +141,8 @@ TEST_CASE("card layer: face photo through 照合番号B, card info from 共通AP
     CHECK(info.serial == "JPN012345678901");
     CHECK(info.municipality == "13101");
     CHECK(info.expiry == "2035-12-31");
-    CHECK(code_of([&] { (void)card.read_face_photo(SecretString("123"), false); }) == Errc::PinFormat);
+    CHECK(code_of([&] { (void)card.read_face_photo(SecretString("123"), false); }) ==
+          Errc::PinFormat);
 }
 
 TEST_CASE("privacy guard: no path to the 個人番号 or 照合番号A") {
@@ -148,8 +153,10 @@ TEST_CASE("privacy guard: no path to the 個人番号 or 照合番号A") {
     card.select_application(card::Application::Text);
     CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0001)); }) == Errc::Forbidden);
     CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0014)); }) == Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0xB0, 0x81, 0x00, {}, 17)); }) == Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0x20, 0x00, 0x94)); }) == Errc::Forbidden);
+    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0xB0, 0x81, 0x00, {}, 17)); }) ==
+          Errc::Forbidden);
+    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0x20, 0x00, 0x94)); }) ==
+          Errc::Forbidden);
     CHECK(card.send_raw(CommandApdu::select_ef(0x0002)).ok());  // basic info EF is allowed
     card.select_application(card::Application::Surface);
     CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0005)); }) == Errc::Forbidden);
@@ -164,11 +171,17 @@ TEST_CASE("privacy guard: no path to the 個人番号 or 照合番号A") {
 TEST_CASE("secret formats") {
     using card::Credential;
     CHECK_NOTHROW(card::check_secret_format(Credential::AuthPin, SecretString("0123")));
-    CHECK(code_of([] { card::check_secret_format(Credential::AuthPin, SecretString("12a4")); }) == Errc::PinFormat);
+    CHECK(code_of([] { card::check_secret_format(Credential::AuthPin, SecretString("12a4")); }) ==
+          Errc::PinFormat);
     CHECK_NOTHROW(card::check_secret_format(Credential::SignPassword, SecretString("ABC123")));
-    CHECK(code_of([] { card::check_secret_format(Credential::SignPassword, SecretString("abc123")); }) == Errc::PinFormat);
-    CHECK(code_of([] { card::check_secret_format(Credential::SignPassword, SecretString("ABCDEF")); }) == Errc::PinFormat);
-    CHECK_NOTHROW(card::check_secret_format(Credential::VerificationB, SecretString("55021720352285")));
+    CHECK(code_of([] {
+              card::check_secret_format(Credential::SignPassword, SecretString("abc123"));
+          }) == Errc::PinFormat);
+    CHECK(code_of([] {
+              card::check_secret_format(Credential::SignPassword, SecretString("ABCDEF"));
+          }) == Errc::PinFormat);
+    CHECK_NOTHROW(
+        card::check_secret_format(Credential::VerificationB, SecretString("55021720352285")));
 }
 
 TEST_CASE("pcsc: one mapping from SCARD_* codes to error codes") {
@@ -198,7 +211,8 @@ TEST_CASE("pcsc: choosing a reader by name, part of a name, or the one with a ca
     states[1].card_present = true;
     CHECK(pcsc::choose_reader(states, std::nullopt) == "ACS ACR39U 01 00");
     CHECK(pcsc::choose_reader(states, std::string("felica")) == "SONY FeliCa RC-S300/P 00 00");
-    CHECK(code_of([&] { (void)pcsc::choose_reader(states, std::string("gemalto")); }) == Errc::ReaderNotFound);
+    CHECK(code_of([&] { (void)pcsc::choose_reader(states, std::string("gemalto")); }) ==
+          Errc::ReaderNotFound);
     states[1].card_present = false;
     CHECK(code_of([&] { (void)pcsc::choose_reader(states, std::nullopt); }) == Errc::NoCard);
     CHECK(code_of([&] { (void)pcsc::choose_reader({}, std::nullopt); }) == Errc::NoReader);
@@ -211,7 +225,8 @@ TEST_CASE("atr: decoding contact and contactless My Number ATRs") {
     CHECK(contactless.tck_ok == true);
     CHECK(contactless.known_as == "My Number contactless");
     CHECK(contactless.historical.size() == 8);
-    const auto contact = decode_atr(from_hex("3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B"));
+    const auto contact =
+        decode_atr(from_hex("3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B"));
     CHECK(contact.well_formed);
     CHECK(contact.protocols == std::vector<int>{1});
     CHECK(contact.known_as == "My Number contact (newer)");
@@ -256,4 +271,24 @@ TEST_CASE("jst: Japan time whatever the machine's zone") {
     CHECK(format_jst_iso(t) == "2026-12-01T00:30:00+09:00");
     CHECK(format_jst_human(t) == "2026-12-01 00:30 JST");
     CHECK(format_jst_date(t) == "2026-12-01");
+}
+
+TEST_CASE("照合番号B from what staff read off the card") {
+    using card::verification_b_from_input;
+    CHECK(verification_b_from_input(SecretString("55021720352285")).reveal() == "55021720352285");
+    CHECK(verification_b_from_input(SecretString("1980-02-17 2035 2285")).reveal() ==
+          "55021720352285");
+    CHECK(verification_b_from_input(SecretString("19800217/2035/2285")).reveal() ==
+          "55021720352285");
+    CHECK(verification_b_from_input(SecretString("2001-04-01 2031 0042")).reveal() ==
+          "13040120310042");
+    CHECK(verification_b_from_input(SecretString("2020-06-30 2030 9999")).reveal() ==
+          "02063020309999");
+    CHECK(code_of([] { (void)verification_b_from_input(SecretString("1980-02-17 2035")); }) ==
+          Errc::PinFormat);
+    CHECK(code_of([] { (void)verification_b_from_input(SecretString("5502172035228")); }) ==
+          Errc::PinFormat);
+    CHECK(code_of([] { (void)verification_b_from_input(SecretString("abc")); }) == Errc::PinFormat);
+    CHECK(card::japanese_era_yymmdd("19890107") == "640107");
+    CHECK(card::japanese_era_yymmdd("20190501") == "010501");
 }

@@ -210,7 +210,7 @@ Bytes card_sign(KeyId id, ByteView digest_info) {
 }
 
 class TempDir {
-  public:
+public:
     TempDir() : path_(fs::temp_directory_path() / ("mynaq-jpki-" + to_hex(random_bytes(8), ""))) {
         fs::create_directories(path_);
     }
@@ -227,7 +227,7 @@ class TempDir {
         return file;
     }
 
-  private:
+private:
     fs::path path_;
 };
 

@@ -21,6 +21,7 @@
 #include <doctest/doctest.h>
 
 #include "mynaq/apdu.hpp"
+#include "mynaq/card.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/sim/test_pki.hpp"
 #include "mynaq/sim/virtual_card.hpp"
@@ -522,12 +523,12 @@ TEST_CASE("virtual card: verification_number_b uses the Japanese era") {
     holder.card_expiry = "20300115";
     holder.security_code = "0042";
     CHECK(verification_number_b(holder) == "02011520300042");
-    CHECK(japanese_era_yymmdd("19890107") == "640107");  // last day of 昭和
-    CHECK(japanese_era_yymmdd("19890108") == "010108");  // 平成元年
-    CHECK(japanese_era_yymmdd("20190430") == "310430");
-    CHECK(japanese_era_yymmdd("20190501") == "010501");  // 令和元年
-    CHECK(japanese_era_yymmdd("19261225") == "011225");  // 昭和元年
-    CHECK(japanese_era_yymmdd("19200101") == "090101");  // 大正9年
+    CHECK(card::japanese_era_yymmdd("19890107") == "640107");  // last day of 昭和
+    CHECK(card::japanese_era_yymmdd("19890108") == "010108");  // 平成元年
+    CHECK(card::japanese_era_yymmdd("20190430") == "310430");
+    CHECK(card::japanese_era_yymmdd("20190501") == "010501");  // 令和元年
+    CHECK(card::japanese_era_yymmdd("19261225") == "011225");  // 昭和元年
+    CHECK(card::japanese_era_yymmdd("19200101") == "090101");  // 大正9年
     holder.birth_date = "1980-2-17";
     CHECK_THROWS_AS(verification_number_b(holder), Error);
 }
@@ -584,7 +585,7 @@ namespace {
 
 // The vpcd side of the socket, as pcscd's ifd-vpcd driver would be.
 class FakeVpcd {
-  public:
+public:
     FakeVpcd() {
         listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         REQUIRE(listener_ >= 0);
@@ -630,7 +631,7 @@ class FakeVpcd {
         return payload;
     }
 
-  private:
+private:
     Bytes read_exactly(std::size_t n, int timeout_ms) {
         Bytes out;
         while (out.size() < n) {

@@ -44,12 +44,12 @@ public:
     static CommandApdu parse(ByteView raw);  // throws Error{InvalidArgument}
 
     // Named constructors for the commands the My Number card understands.
-    static CommandApdu select_df(ByteView aid);                 // 00 A4 04 0C
-    static CommandApdu select_ef(std::uint16_t fid);            // 00 A4 02 0C 02 ...
+    static CommandApdu select_df(ByteView aid);                              // 00 A4 04 0C
+    static CommandApdu select_ef(std::uint16_t fid);                         // 00 A4 02 0C 02 ...
     static CommandApdu read_binary(std::uint16_t offset, std::uint16_t le);  // 15-bit offset
     static CommandApdu read_record(std::uint8_t record, std::uint16_t le);   // current EF
-    static CommandApdu verify_query();                          // 00 20 00 80 (case 1)
-    static CommandApdu verify(ByteView secret);                 // 00 20 00 80 Lc ...
+    static CommandApdu verify_query();                                       // 00 20 00 80 (case 1)
+    static CommandApdu verify(ByteView secret);                              // 00 20 00 80 Lc ...
     static CommandApdu get_response(std::uint8_t le);
 
     [[nodiscard]] std::uint8_t cla() const { return cla_; }

@@ -12,13 +12,13 @@ namespace mynaq {
 
 struct AtrInfo {
     bool well_formed = false;
-    std::string convention;          // "direct" / "inverse"
-    std::vector<int> protocols;      // T=0, T=1 ...
+    std::string convention;      // "direct" / "inverse"
+    std::vector<int> protocols;  // T=0, T=1 ...
     Bytes historical;
-    std::optional<bool> tck_ok;      // nullopt when no TCK is required (T=0 only)
-    bool contactless = false;        // PC/SC Part 3 synthesised ATR (3B 8x 80 01 ...)
-    std::string known_as;            // from the table of My Number ATRs, or empty
-    std::string problem;             // why it is not well formed
+    std::optional<bool> tck_ok;  // nullopt when no TCK is required (T=0 only)
+    bool contactless = false;    // PC/SC Part 3 synthesised ATR (3B 8x 80 01 ...)
+    std::string known_as;        // from the table of My Number ATRs, or empty
+    std::string problem;         // why it is not well formed
 };
 
 AtrInfo decode_atr(ByteView atr);

@@ -35,10 +35,10 @@ enum class Credential { AuthPin, SignPassword, TextPin, VerificationB };
 
 struct CredentialSpec {
     Credential credential;
-    std::string_view id;     // "auth_pin", ...
+    std::string_view id;  // "auth_pin", ...
     Application application;
     std::uint16_t key_ef;
-    int max_tries;           // 0 when not publicly known
+    int max_tries;  // 0 when not publicly known
 };
 const CredentialSpec& credential_spec(Credential credential);
 const std::vector<Credential>& all_credentials();
@@ -47,19 +47,19 @@ struct PinStatus {
     Credential credential;
     std::optional<int> tries_left;  // nullopt when the card does not report a count
     bool blocked = false;
-    bool verified = false;           // the card said 9000 to the query (already verified)
-    bool unavailable = false;        // the application or key is absent on this token
+    bool verified = false;     // the card said 9000 to the query (already verified)
+    bool unavailable = false;  // the application or key is absent on this token
     std::string sw;
 };
 
 struct CardInfo {
-    std::string serial;         // card serial (15 characters)
-    std::string municipality;   // 5-digit 全国地方公共団体コード
-    std::string expiry;         // YYYY-MM-DD
+    std::string serial;        // card serial (15 characters)
+    std::string municipality;  // 5-digit 全国地方公共団体コード
+    std::string expiry;        // YYYY-MM-DD
 };
 
 struct FacePhoto {
-    Bytes jp2;                  // DF27, JPEG 2000 (JP2 container or codestream)
+    Bytes jp2;  // DF27, JPEG 2000 (JP2 container or codestream)
     std::size_t record_size = 0;
     std::vector<std::string> record_tags;  // tags found in the FF20 record, for diagnostics
 };
@@ -114,6 +114,16 @@ private:
     PrivacyGuard guard_;
     std::optional<std::uint16_t> selected_ef_;
 };
+
+// 照合番号B from what is printed on the card: birth date (Gregorian YYYYMMDD or YYYY-MM-DD,
+// turned into the 和暦 YYMMDD the card expects), the expiry year and the security code.
+// Accepts the 14 digits as they are, or the three parts separated by spaces or '/':
+// "1980-02-17 2035 2285" -> "55021720352285". Throws PinFormat.
+SecretString verification_b_from_input(const SecretString& input);
+
+// 和暦 YYMMDD of a Gregorian YYYYMMDD (令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 from
+// 1926-12-25, 大正 from 1912-07-30, else 明治). Throws InvalidArgument.
+std::string japanese_era_yymmdd(std::string_view yyyymmdd);
 
 // PIN/照合番号 format rules: auth/text PIN 4 digits; sign password 6-16 [A-Z0-9] with a
 // letter and a digit; 照合番号B 14 digits. Throws PinFormat.

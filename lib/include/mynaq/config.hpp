@@ -11,14 +11,14 @@
 namespace mynaq {
 
 struct Config {
-    std::optional<std::string> reader;                 // card.reader
-    std::chrono::milliseconds apdu_timeout{10'000};    // card.apdu_timeout_ms
-    std::chrono::milliseconds wait_for_card{0};        // card.wait_ms
-    int expiry_warning_days = 92;                      // card.expiry_warning_days
-    std::vector<std::filesystem::path> trust_dirs;     // trust.anchor_dirs
-    bool builtin_anchors = true;                       // trust.builtin_anchors
-    std::optional<std::string> lang;                   // lang: ja | en
-    std::optional<std::filesystem::path> source;       // the file this came from
+    std::optional<std::string> reader;               // card.reader
+    std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
+    std::chrono::milliseconds wait_for_card{0};      // card.wait_ms
+    int expiry_warning_days = 92;                    // card.expiry_warning_days
+    std::vector<std::filesystem::path> trust_dirs;   // trust.anchor_dirs
+    bool builtin_anchors = true;                     // trust.builtin_anchors
+    std::optional<std::string> lang;                 // lang: ja | en
+    std::optional<std::filesystem::path> source;     // the file this came from
 };
 
 // The first existing file by the XDG rules, if any.

@@ -70,7 +70,7 @@ std::string sha256_fingerprint(ByteView der);
 
 // Pinned trust anchors: the J-LIS roots, user-added roots, the virtual card's test root.
 class TrustStore {
-  public:
+public:
     struct Anchor {
         Bytes der;
         std::string subject;
@@ -100,7 +100,7 @@ class TrustStore {
     // True when a certificate with the same DER (compared by SHA-256) is pinned.
     [[nodiscard]] bool contains(ByteView der) const;
 
-  private:
+private:
     std::vector<Anchor> anchors_;
 };
 

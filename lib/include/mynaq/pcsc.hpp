@@ -23,8 +23,8 @@ void check(long rv, const char* function);
 struct ReaderState {
     std::string name;
     bool card_present = false;
-    bool in_use = false;     // another process holds the card exclusively
-    bool mute = false;       // the card does not answer its reset
+    bool in_use = false;  // another process holds the card exclusively
+    bool mute = false;    // the card does not answer its reset
     Bytes atr;
     unsigned long event_state = 0;  // raw SCARD_STATE_* bits, for change detection
 };

@@ -11,17 +11,18 @@
 namespace mynaq {
 
 struct ProcessResult {
-    int exit_code = -1;     // 128+signal when killed
-    std::string out;        // captured stdout (when capture_output)
-    std::string err;        // captured stderr (when capture_output)
+    int exit_code = -1;  // 128+signal when killed
+    std::string out;     // captured stdout (when capture_output)
+    std::string err;     // captured stderr (when capture_output)
     bool timed_out = false;
 };
 
 struct ProcessOptions {
-    std::map<std::string, std::string> env;      // added to (or replacing in) the environment
-    std::optional<std::string> stdin_data;       // nullopt: /dev/null
-    bool capture_output = true;                  // false: inherit stdout/stderr
-    std::chrono::milliseconds timeout{60'000};   // killed with SIGKILL after this
+    std::map<std::string, std::string> env;     // added to (or replacing in) the environment
+    std::optional<std::string> stdin_data;      // nullopt: empty (or ours, with inherit_stdin)
+    bool inherit_stdin = false;                 // the child reads our stdin (sim run)
+    bool capture_output = true;                 // false: inherit stdout/stderr
+    std::chrono::milliseconds timeout{60'000};  // killed with SIGKILL after this
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});

@@ -12,10 +12,10 @@
 namespace mynaq {
 
 struct Tlv {
-    std::uint32_t tag = 0;     // tag bytes as a big-endian number, e.g. 0xDF27, 0xFF20
-    bool constructed = false;  // bit 6 of the first tag byte
-    ByteView value;            // points into the parsed buffer
-    std::size_t offset = 0;    // offset of the tag's first byte in the buffer
+    std::uint32_t tag = 0;       // tag bytes as a big-endian number, e.g. 0xDF27, 0xFF20
+    bool constructed = false;    // bit 6 of the first tag byte
+    ByteView value;              // points into the parsed buffer
+    std::size_t offset = 0;      // offset of the tag's first byte in the buffer
     std::size_t total_size = 0;  // tag + length + value
 };
 

@@ -15,11 +15,11 @@ namespace mynaq::sim {
 class PrivatePcscd {
 public:
     struct Options {
-        std::filesystem::path work_dir;   // holds run/, conf/ and pcscd.log
-        std::uint16_t port = 0;           // vpcd port of the first slot; 0 = pick free ones
+        std::filesystem::path work_dir;  // holds run/, conf/ and pcscd.log
+        std::uint16_t port = 0;          // vpcd port of the first slot; 0 = pick free ones
         std::string reader_name = "Mynaq Virtual PCD";
         std::chrono::milliseconds start_timeout{5000};
-        bool with_reader = true;          // false: a pcscd with no reader at all
+        bool with_reader = true;  // false: a pcscd with no reader at all
     };
 
     // Starts pcscd and waits until its socket answers and the vpcd reader is listed.

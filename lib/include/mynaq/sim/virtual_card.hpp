@@ -48,7 +48,7 @@ struct VirtualCardConfig {
     TokenProfile profile = TokenProfile::PlasticCard;
     TestPki pki;
     CardHolder holder;
-    Bytes face_jp2;                        // photo for 券面事項確認AP EF 0002 DF27
+    Bytes face_jp2;                               // photo for 券面事項確認AP EF 0002 DF27
     std::string auth_pin{kSimAuthPin};            // JPKI EF 0018 利用者証明用, 3 tries
     std::string sign_password{kSimSignPassword};  // JPKI EF 001B, 5 tries
     std::string text_pin{kSimTextPin};            // 券面事項入力補助AP EF 0011, 3 tries
@@ -65,11 +65,6 @@ struct VirtualCardConfig {
 // 1980-02-17, 2035, 2285 -> "55021720352285". Throws Error{InvalidArgument} on malformed
 // holder fields.
 std::string verification_number_b(const CardHolder& holder);
-
-// Birth date as 和暦 YYMMDD: Reiwa from 2019-05-01, Heisei from 1989-01-08, Showa from
-// 1926-12-25, Taisho from 1912-07-30, Meiji before. It is also the 生年月日 key (券面事項確認AP
-// EF 0011). Throws Error{InvalidArgument} unless `yyyymmdd` is 8 digits.
-std::string japanese_era_yymmdd(std::string_view yyyymmdd);
 
 // Builders of the card's file contents, public so parser tests can use them without a card.
 Bytes token_info_file(TokenProfile profile);  // JPKI EF 0006, 160 bytes
@@ -106,7 +101,7 @@ struct ApduLogEntry {
 // Stateful and thread-safe (one mutex). Retry counters survive power_off() like the chip's
 // non-volatile memory; verified state and selection do not.
 class VirtualCard {
-  public:
+public:
     // Throws Error{InvalidArgument} on holder data that cannot be encoded.
     explicit VirtualCard(VirtualCardConfig config);
     ~VirtualCard();
@@ -126,7 +121,7 @@ class VirtualCard {
     // (or the application is absent on this profile).
     [[nodiscard]] int remaining_tries(std::string_view application, std::uint16_t key_ef) const;
 
-  private:
+private:
     struct State;
     std::unique_ptr<State> state_;
 };

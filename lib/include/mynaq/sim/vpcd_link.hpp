@@ -18,7 +18,7 @@ namespace mynaq::sim {
 inline constexpr std::uint16_t kVpcdDefaultPort = 35963;
 
 class VpcdLink {
-  public:
+public:
     struct Faults {
         std::chrono::milliseconds delay{0};  // sleep before each APDU answer ("slow APDUs")
         // After answering N APDUs, keep reading commands but never answer again.
@@ -47,7 +47,7 @@ class VpcdLink {
     void wait();  // blocks until the link ends (removal by fault, stop(), or vpcd closing)
     [[nodiscard]] std::size_t apdu_count() const;  // C-APDUs received, answered or not
 
-  private:
+private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
