@@ -118,7 +118,22 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
                         fmt::format("{} is missing: install pcscd and vsmartcard-vpcd", needed));
         }
     }
-    if (options_.port == 0) options_.port = find_free_port_pair();
+    // Ports are checked free before pcscd binds them, so another process may take them in
+    // between; with ports of our own choosing, try again with fresh ones.
+    const bool choose_ports = options_.port == 0;
+    for (int attempt = 1;; ++attempt) {
+        if (choose_ports) options_.port = find_free_port_pair();
+        if (start_once()) return;
+        const std::string tail = log_tail();
+        stop();
+        if (!choose_ports || attempt == 3) {
+            throw Error(Errc::PcscUnavailable, "private pcscd did not become ready: " + tail);
+        }
+    }
+}
+
+bool PrivatePcscd::start_once() {
+    namespace fs = std::filesystem;
     const fs::path run_dir = options_.work_dir / "run";
     const fs::path conf_dir = options_.work_dir / "conf";
     fs::create_directories(run_dir);
@@ -152,13 +167,11 @@ PrivatePcscd::PrivatePcscd(Options options) : options_(std::move(options)) {
         }
         if (fs::exists(socket_path()) &&
             (!options_.with_reader || reader_listed(options_.reader_name))) {
-            return;
+            return true;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    const std::string tail = log_tail();
-    stop();
-    throw Error(Errc::PcscUnavailable, "private pcscd did not become ready: " + tail);
+    return false;
 }
 
 PrivatePcscd::~PrivatePcscd() {

@@ -40,6 +40,8 @@ public:
     static std::uint16_t find_free_port_pair();
 
 private:
+    bool start_once();  // false when the reader did not appear in time
+
     Options options_;
     pid_t pid_ = -1;
 };
