@@ -91,7 +91,9 @@ int run_info(AppContext& context) {
     }
     print_field(context.t("label.reader"), session.connection().reader());
     print_field(context.t("label.token"),
-                fmt::format("{} ({})", card::token_type_name(token.type), token.label));
+                fmt::format("{} ({})",
+                            context.t(fmt::format("token.{}", card::token_type_name(token.type))),
+                            token.label));
     print_field(context.t("label.atr"),
                 to_hex(atr) + (atr_info.known_as.empty() ? "" : "  [" + atr_info.known_as + "]"));
     print_field(context.t("label.protocol"), session.connection().protocol_name());

@@ -89,9 +89,11 @@ std::string pin_status_text(const AppContext& context, const card::PinStatus& s)
     if (s.verified) return std::string(context.t("pin.verified"));
     if (!s.tries_left) return std::string(context.t("pin.unknown"));
     const int max = card::credential_spec(s.credential).max_tries;
-    std::string text =
-        max > 0 ? fmt::format("{}/{} {}", *s.tries_left, max, context.t("label.tries_left"))
-                : fmt::format("{} {}", *s.tries_left, context.t("label.tries_left"));
+    const std::string count =
+        max > 0 ? fmt::format("{}/{}", *s.tries_left, max) : std::to_string(*s.tries_left);
+    std::string text = context.lang == Lang::Ja
+                           ? fmt::format("残り {} 回", count)
+                           : fmt::format("{} {}", count, context.t("label.tries_left"));
     if (*s.tries_left == 1) text += context.lang == Lang::Ja ? "  ⚠ 残り1回" : "  ⚠ last try";
     return text;
 }
