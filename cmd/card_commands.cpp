@@ -9,6 +9,7 @@
 #include "card_session.hpp"
 #include "commands.hpp"
 #include "mynaq/atr.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/jst.hpp"
 
 namespace mynaq::cli {
@@ -127,14 +128,11 @@ int run_cert(AppContext& context, const CertOptions& options) {
     if (options.der || options.pem) {
         const std::string pem = options.pem ? jpki::der_to_pem(der) : std::string();
         if (!options.out.empty()) {
-            auto file = open_private_file(options.out, options.der);
             if (options.der) {
-                file.write(reinterpret_cast<const char*>(der.data()),
-                           static_cast<std::streamsize>(der.size()));
+                write_file_atomic(options.out, der);
             } else {
-                file << pem;
+                write_file_atomic(options.out, pem);
             }
-            if (!file) throw Error(Errc::IoError, "writing " + options.out + " failed");
         } else if (options.der) {
             if (::isatty(STDOUT_FILENO) == 1) {
                 throw Error(Errc::Usage, "refusing to write DER to a terminal; use --out FILE");

@@ -9,6 +9,7 @@
 #include "card_render.hpp"
 #include "card_session.hpp"
 #include "commands.hpp"
+#include "mynaq/files.hpp"
 #include "secret_input.hpp"
 
 namespace mynaq::cli {
@@ -108,12 +109,7 @@ int run_photo(AppContext& context, const SecretOptions& options) {
         read_secret(context, "prompt.verification_b", {options.env_var}));
     const card::FacePhoto photo = card.read_face_photo(code, options.force);
 
-    auto file = open_private_file(options.out, true);
-    file.write(reinterpret_cast<const char*>(photo.jp2.data()),
-               static_cast<std::streamsize>(photo.jp2.size()));
-    file.close();
-    if (!file)
-        throw Error(Errc::IoError, "writing " + options.out + " failed", {{"file", options.out}});
+    write_file_atomic(options.out, photo.jp2);
 
     const auto dims = jp2_dimensions(photo.jp2);
     if (context.json()) {

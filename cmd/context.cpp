@@ -39,31 +39,14 @@ void AppContext::debug(std::string_view line) const {
     if (options.verbose > 0) std::cerr << "mynaq: " << line << '\n';
 }
 
-std::ofstream open_private_file(const std::string& path, bool binary) {
-    // Create with 0600 before any byte is written; an existing file is narrowed too.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        throw Error(Errc::IoError, fmt::format("cannot create {}: {}", path, std::strerror(errno)),
-                    {{"file", path}});
-    }
-    ::fchmod(fd, 0600);
-    ::close(fd);
-    std::ofstream out(path, binary ? std::ios::binary | std::ios::trunc : std::ios::trunc);
-    if (!out) throw Error(Errc::IoError, fmt::format("cannot open {}", path), {{"file", path}});
-    return out;
-}
-
 TranscriptSink AppContext::trace_sink() {
     if (options.trace_file.empty()) return {};
-    if (!trace_)
-        trace_ = std::make_shared<std::ofstream>(open_private_file(options.trace_file, false));
+    if (!trace_) trace_ = std::make_shared<PrivateFile>(options.trace_file);
     auto out = trace_;
     return [out](const TranscriptEntry& e) {
-        *out << "> " << e.command_hex << '\n'
-             << "< " << (e.response_hex.empty() ? "" : e.response_hex + " ") << e.sw_hex
-             << fmt::format("  ({:.1f} ms)", static_cast<double>(e.elapsed.count()) / 1000.0)
-             << '\n';
-        out->flush();
+        out->write(fmt::format("> {}\n< {}{}  ({:.1f} ms)\n", e.command_hex,
+                               e.response_hex.empty() ? "" : e.response_hex + " ", e.sw_hex,
+                               static_cast<double>(e.elapsed.count()) / 1000.0));
     };
 }
 

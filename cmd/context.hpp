@@ -12,6 +12,7 @@
 #include "i18n.hpp"
 #include "mynaq/config.hpp"
 #include "mynaq/error.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/transport.hpp"
 
 namespace mynaq::cli {
@@ -47,7 +48,7 @@ public:
     TranscriptSink trace_sink();
 
 private:
-    std::shared_ptr<std::ofstream> trace_;
+    std::shared_ptr<PrivateFile> trace_;
 };
 
 // The exit status of each error code (sysexits.h); documented in man/mynaq.1.md.
@@ -55,8 +56,5 @@ int exit_status(Errc code);
 
 // Prints an error as JSON on stdout or as "ERROR: ..." plus the next step on stderr.
 void report_error(const AppContext& context, const Error& error);
-
-// Opens a file for writing with mode 0600 (patients' data); throws IoError.
-std::ofstream open_private_file(const std::string& path, bool binary);
 
 }  // namespace mynaq::cli

@@ -25,13 +25,13 @@ Bytes read_file(const std::filesystem::path& path) {
 }
 
 std::function<void(const sim::ApduLogEntry&)> json_line_sink(
-    const std::shared_ptr<std::ofstream>& log) {
+    const std::shared_ptr<PrivateFile>& log) {
     return [log](const sim::ApduLogEntry& e) {
         nlohmann::json j{{"app", e.application},
                          {"ef", e.ef ? fmt::format("{:04X}", *e.ef) : ""},
                          {"command", e.command_hex},
                          {"sw", e.sw_hex}};
-        *log << j.dump() << '\n' << std::flush;
+        log->write(j.dump() + '\n');
     };
 }
 
@@ -56,11 +56,7 @@ VirtualCardStation::VirtualCardStation(const std::filesystem::path& work_dir,
       config_(std::move(config)) {
     trust_dir_ = work_dir / "trust";
     std::filesystem::create_directories(trust_dir_);
-    {
-        std::ofstream root(trust_dir_ / "virtual-card-root.der", std::ios::binary);
-        root.write(reinterpret_cast<const char*>(config_.pki.auth_root_der.data()),
-                   static_cast<std::streamsize>(config_.pki.auth_root_der.size()));
-    }
+    write_file_atomic(trust_dir_ / "virtual-card-root.der", config_.pki.auth_root_der);
     card_ = std::make_unique<sim::VirtualCard>(config_);
     card_->set_log_sink([this](const sim::ApduLogEntry& e) {
         std::lock_guard lock(mutex_);
@@ -89,7 +85,7 @@ int VirtualCardStation::individual_number_reads() const {
 }
 
 void VirtualCardStation::log_to(const std::filesystem::path& file) {
-    auto stream = std::make_shared<std::ofstream>(open_private_file(file.string(), false));
+    auto stream = std::make_shared<PrivateFile>(file);
     std::lock_guard lock(mutex_);
     log_ = std::move(stream);
 }
@@ -138,8 +134,7 @@ sim::VpcdLink::Faults faults_of(const SimCardOptions& o) {
 int run_sim_card(AppContext& context, const SimCardOptions& o) {
     sim::VirtualCard card(card_config_of(o));
     if (!o.log_file.empty()) {
-        card.set_log_sink(
-            json_line_sink(std::make_shared<std::ofstream>(open_private_file(o.log_file, false))));
+        card.set_log_sink(json_line_sink(std::make_shared<PrivateFile>(o.log_file)));
     }
     sim::VpcdLink link(card, o.host, static_cast<std::uint16_t>(o.port), faults_of(o));
     link.start();

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "mynaq/files.hpp"
 #include "mynaq/sim/private_pcscd.hpp"
 #include "mynaq/sim/virtual_card.hpp"
 #include "mynaq/sim/vpcd_link.hpp"
@@ -44,7 +45,7 @@ private:
     std::unique_ptr<sim::VpcdLink> link_;
     mutable std::mutex mutex_;
     int number_reads_ = 0;
-    std::shared_ptr<std::ofstream> log_;
+    std::shared_ptr<PrivateFile> log_;
 };
 
 }  // namespace mynaq::cli

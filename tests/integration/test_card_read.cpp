@@ -96,6 +96,13 @@ TEST_CASE("card cert: PEM, DER to a 0600 file, the CA, and exactly the certifica
     CHECK(read_bytes == 3 * pki.auth_cert_der.size());  // --pem, --der, summary
 }
 
+TEST_CASE("card cert: a full disk is IO_ERROR (exit 74) and the card is left alone") {
+    rig::Rig rig;
+    const auto j = rig.json({"card", "cert", "--der", "--out", "/dev/full"}, 74);
+    CHECK(j["error"]["code"] == "IO_ERROR");
+    CHECK(j["error"]["detail"].get<std::string>().find("disk is full") != std::string::npos);
+}
+
 TEST_CASE("card cert: without the test root installed the issuer is unknown, not invalid") {
     rig::Rig rig;
     std::ofstream(rig.config_file()) << "trust:\n  builtin_anchors: true\n";
