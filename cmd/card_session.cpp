@@ -1,5 +1,8 @@
 #include "card_session.hpp"
 
+#include <algorithm>
+#include <thread>
+
 namespace mynaq::cli {
 
 std::string wait_for_card(const pcsc::Context& context, const std::optional<std::string>& wanted,
@@ -27,8 +30,23 @@ CardSession::CardSession(AppContext& context, pcsc::ShareMode mode, bool detect)
     const std::string reader =
         wait_for_card(context_, context.reader(), context.config.wait_for_card);
     context.debug("reader: " + reader);
-    connection_ =
-        std::make_unique<pcsc::CardConnection>(context_, reader, mode, context.config.apdu_timeout);
+    // Another program may hold the card for a moment (a PIN check takes it exclusively):
+    // wait a little for it rather than fail at the counter.
+    const auto busy_deadline =
+        std::chrono::steady_clock::now() +
+        std::max<std::chrono::milliseconds>(std::chrono::seconds(3), context.config.wait_for_card);
+    while (true) {
+        try {
+            connection_ = std::make_unique<pcsc::CardConnection>(context_, reader, mode,
+                                                                 context.config.apdu_timeout);
+            break;
+        } catch (const Error& e) {
+            if (e.code() != Errc::CardBusy || std::chrono::steady_clock::now() > busy_deadline) {
+                throw;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
     // One transaction for the whole command: another program sharing the reader cannot slip
     // a SELECT between our SELECT and READ BINARY. The connection ends it on close.
     if (mode == pcsc::ShareMode::Shared) connection_->begin_transaction();

@@ -164,3 +164,21 @@ TEST_CASE("card doctor without pcscd fails its first check with the next step") 
     CHECK(j["checks"][0]["next"].get<std::string>().find("pcscd") != std::string::npos);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("two processes at once: a reader waits while a PIN check holds the card") {
+    rig::Options o;
+    o.faults.delay = std::chrono::milliseconds(60);  // the PIN check holds the card ~1 s
+    rig::Rig rig(o);
+    ProcessOptions pin;
+    pin.stdin_data = "1234\n";
+    auto verify = std::async(std::launch::async, [&] {
+        return rig.run({"--json", "card", "verify-pin"}, pin);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto info = rig.run({"--json", "card", "pin-status"});
+    const auto v = verify.get();
+    INFO(v.out << info.out);
+    CHECK(v.exit_code == 0);
+    CHECK(info.exit_code == 0);
+    CHECK(nlohmann::json::parse(info.out)["pins"][0]["tries_left"] == 3);
+}
