@@ -140,6 +140,12 @@ std::filesystem::path data_dir() {
     auto from_env = env_path("MYNAQ_DATADIR");
     if (!from_env.empty()) return from_env;
     std::error_code ec;
+    // Beside the binary first, so an installation moved to another prefix still finds it.
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto beside = exe.parent_path().parent_path() / "share" / "mynaq";
+        if (std::filesystem::is_directory(beside / "trust", ec)) return beside;
+    }
     if (std::filesystem::is_directory(MYNAQ_DATADIR, ec)) return MYNAQ_DATADIR;
     return MYNAQ_SOURCE_DATADIR;
 }

@@ -28,8 +28,9 @@ std::optional<std::filesystem::path> find_config_file();
 // Error{FileNotFound} when an explicitly named file is missing.
 Config load_config(const std::filesystem::path& file);
 
-// Where data (trust anchors, the virtual card's photo) lives: $MYNAQ_DATADIR, the installed
-// share/mynaq, or the source tree's data/ for a build that was not installed.
+// Where data (trust anchors, the virtual card's photo) lives: $MYNAQ_DATADIR, share/mynaq
+// beside the binary, share/mynaq of the configured prefix, or the source tree's data/ for a
+// build that was not installed.
 std::filesystem::path data_dir();
 
 }  // namespace mynaq
