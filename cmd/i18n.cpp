@@ -147,11 +147,11 @@ constexpr std::array kErrors{
          "Put the card back and run the command again."}},
     ErrorEntry{Errc::CardTimeout,
                {"カードが応答しません (タイムアウト)。",
-                "カードを置き直してください。続く場合は mynaq card doctor を実行し、必要なら mynaq "
-                "fallback start で受付を続けてください。"},
+                "カードを置き直してください。続く場合は mynaq card doctor で診断し、受付は"
+                "資格確認書や資格情報のお知らせで続けてください。"},
                {"The card stopped answering (timeout).",
-                "Re-insert the card. If it persists, run mynaq card doctor, and continue reception "
-                "with mynaq fallback start."}},
+                "Re-insert the card. If it persists, diagnose with mynaq card doctor and continue "
+                "reception with the 資格確認書 or the 資格情報のお知らせ."}},
     ErrorEntry{Errc::CardCommFailed,
                {"カードとの通信に失敗しました。",
                 "カードを置き直してください。続く場合は mynaq card doctor を実行してください。"},
