@@ -195,7 +195,8 @@ void add_card_commands(Registry registry) {
     card->fallthrough();
     card->add_option("--wait", context.options.wait_seconds,
                      "Wait up to SECONDS for a card to be inserted")
-        ->check(CLI::Range(0.0, 3600.0));
+        ->check(CLI::Range(0.0, 3600.0))
+        ->type_name("SECONDS");
 
     card->add_subcommand("readers", "List readers and whether a card is present")->callback([&] {
         action = [&] { return run_readers(context); };
@@ -208,7 +209,8 @@ void add_card_commands(Registry registry) {
     auto* pem = cert->add_flag("--pem", cert_options.pem, "Print the certificate as PEM");
     cert->add_flag("--der", cert_options.der, "Write the certificate as DER")->excludes(pem);
     cert->add_flag("--ca", cert_options.ca, "The CA certificate on the card (EF 000B) instead");
-    cert->add_option("--out", cert_options.out, "Write to FILE (mode 0600) instead of stdout");
+    cert->add_option("--out", cert_options.out, "Write to FILE (mode 0600) instead of stdout")
+        ->type_name("FILE");
     cert->callback([&] { action = [&] { return run_cert(context, cert_options); }; });
 
     static std::vector<std::string> pin_apps;

@@ -141,17 +141,23 @@ void add_card_secret_commands(Registry registry, CLI::App& card) {
         "verify-pin",
         "Check the user-authentication PIN and that the card signs with its certificate's key");
     verify->add_flag("--force", pin_options.force, "Send the PIN even with one try left");
-    verify->add_option("--pin-env", pin_options.env_var,
-                       "Read the PIN from environment variable VAR (never from argv)");
+    verify
+        ->add_option("--pin-env", pin_options.env_var,
+                     "Read the PIN from environment variable VAR (never from argv)")
+        ->type_name("VAR");
     verify->callback([&] { action = [&] { return run_verify_pin(context, pin_options); }; });
 
     static SecretOptions photo_options;
     auto* photo = card.add_subcommand(
         "photo", "Save the face photo (券面事項確認AP, opened with 照合番号B) as JPEG 2000");
-    photo->add_option("--out", photo_options.out, "Output file (.jp2, mode 0600)")->required();
+    photo->add_option("--out", photo_options.out, "Output file (.jp2, mode 0600)")
+        ->required()
+        ->type_name("FILE");
     photo->add_flag("--force", photo_options.force, "Send 照合番号B even with one try left");
-    photo->add_option("--code-env", photo_options.env_var,
-                      "Read 照合番号B from environment variable VAR (never from argv)");
+    photo
+        ->add_option("--code-env", photo_options.env_var,
+                     "Read 照合番号B from environment variable VAR (never from argv)")
+        ->type_name("VAR");
     photo->callback([&] { action = [&] { return run_photo(context, photo_options); }; });
 }
 

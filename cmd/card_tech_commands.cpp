@@ -369,9 +369,11 @@ void add_card_tech_commands(Registry registry, CLI::App& card) {
     auto* watch =
         card.add_subcommand("watch", "Report card insertion and removal (JSON lines with --json)");
     watch->add_option("--count", watch_options.count, "Stop after N events")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
     watch->add_option("--timeout", watch_options.timeout, "Stop after SECONDS")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("SECONDS");
     watch->callback([&] { action = [&] { return run_watch(context, watch_options); }; });
 
     static ApduOptions apdu_options;
@@ -387,7 +389,8 @@ void add_card_tech_commands(Registry registry, CLI::App& card) {
     auto* doctor = card.add_subcommand(
         "doctor", "Checklist: pcscd, readers, card, ATR, JPKI, latency, certificate, counters");
     doctor->add_option("--rounds", doctor_options.rounds, "Round trips for the latency check")
-        ->check(CLI::Range(1, 10000));
+        ->check(CLI::Range(1, 10000))
+        ->type_name("N");
     doctor->callback([&] { action = [&] { return run_doctor(context, doctor_options); }; });
 }
 

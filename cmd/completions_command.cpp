@@ -41,7 +41,8 @@ std::string join(const std::vector<std::string>& words, const std::string& separ
     return out;
 }
 
-// The IsMember set as CLI11 shows it in the type name: "TEXT:{ja,en}".
+// The IsMember set as CLI11 shows it in the type name: "LANG:{ja,en}". Options that name a
+// path carry the type name FILE or DIR (TEXT when unnamed) and complete file names.
 std::vector<std::string> member_values(const std::string& type_name) {
     const auto open = type_name.find(":{");
     const auto close = type_name.find('}', open);
@@ -73,7 +74,7 @@ OptionSpec describe_option(const CLI::Option& option, std::size_t owner) {
         spec.kind = ValueKind::Host;
     } else if (spec.name.size() > 4 && spec.name.ends_with("-env")) {
         spec.kind = ValueKind::EnvVar;  // --pin-env, --code-env: the name of a variable
-    } else if (type.starts_with("TEXT")) {
+    } else if (type.starts_with("TEXT") || type.starts_with("FILE") || type.starts_with("DIR")) {
         spec.kind = ValueKind::File;
     } else {
         spec.kind = ValueKind::Number;

@@ -151,7 +151,8 @@ void add_demo_command(Registry registry) {
     auto* demo = registry.app.add_subcommand(
         "demo",
         "Show the product on embedded defaults: private pcscd, virtual card, every card command");
-    demo->add_option("--keep", options.keep_dir, "Work in DIR and keep it (logs, photo, test PKI)");
+    demo->add_option("--keep", options.keep_dir, "Work in DIR and keep it (logs, photo, test PKI)")
+        ->type_name("DIR");
     demo->callback([&] { action = [&] { return run_demo(context, options); }; });
 }
 

@@ -33,11 +33,13 @@ int main(int argc, char** argv) {
     auto& o = context.options;
     app.add_flag("--json", o.json, "Print exactly one JSON document on stdout");
     app.add_option("--lang", o.lang, "Language of messages (ja or en; default: locale)")
-        ->check(CLI::IsMember({"ja", "en"}));
-    app.add_option("--config", o.config_file, "Configuration file (YAML)");
-    app.add_option("--reader", o.reader, "Reader name, or part of it");
+        ->check(CLI::IsMember({"ja", "en"}))
+        ->type_name("LANG");
+    app.add_option("--config", o.config_file, "Configuration file (YAML)")->type_name("FILE");
+    app.add_option("--reader", o.reader, "Reader name, or part of it")->type_name("NAME");
     app.add_flag("-v,--verbose", o.verbose, "Diagnostics on stderr");
-    app.add_option("--trace", o.trace_file, "Write an APDU transcript to FILE (secrets redacted)");
+    app.add_option("--trace", o.trace_file, "Write an APDU transcript to FILE (secrets redacted)")
+        ->type_name("FILE");
 
     cli::Registry registry{app, context, action};
     cli::add_card_commands(registry);

@@ -186,17 +186,24 @@ int run_sim_run(AppContext& context, const SimCardOptions& o) {
 void add_card_options(CLI::App* app, SimCardOptions& o) {
     app->add_option("--profile", o.profile, "plastic, android, or other (not a My Number card)")
         ->check(CLI::IsMember({"plastic", "android", "other"}));
-    app->add_option("--state", o.state_dir, "Directory for the test PKI (created 0700)");
-    app->add_option("--photo", o.photo, "JPEG 2000 face photo (default: the bundled portrait)");
-    app->add_option("--log", o.log_file, "Log every APDU as JSON lines (VERIFY data redacted)");
+    app->add_option("--state", o.state_dir, "Directory for the test PKI (created 0700)")
+        ->type_name("DIR");
+    app->add_option("--photo", o.photo, "JPEG 2000 face photo (default: the bundled portrait)")
+        ->type_name("FILE");
+    app->add_option("--log", o.log_file, "Log every APDU as JSON lines (VERIFY data redacted)")
+        ->type_name("FILE");
     app->add_option("--delay-ms", o.delay_ms, "Answer each APDU after this delay")
-        ->check(CLI::Range(0, 600000));
+        ->check(CLI::Range(0, 600000))
+        ->type_name("MS");
     app->add_option("--stop-after", o.stop_after, "Stop answering after N APDUs")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
     app->add_option("--remove-after", o.remove_after, "Remove the card after N APDUs")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::NonNegativeNumber)
+        ->type_name("N");
     app->add_option("--auth-tries", o.auth_tries, "Tries left on the auth PIN at start")
-        ->check(CLI::Range(0, 3));
+        ->check(CLI::Range(0, 3))
+        ->type_name("N");
     app->add_flag("--block-pin", o.block_pin, "Start with the auth PIN blocked");
 }
 
@@ -211,9 +218,11 @@ void add_sim_commands(Registry registry) {
 
     static SimCardOptions card_options;
     auto* card = sim->add_subcommand("card", "Run the virtual My Number card on a vpcd reader");
-    card->add_option("--host", card_options.host, "vpcd host (default 127.0.0.1)");
+    card->add_option("--host", card_options.host, "vpcd host (default 127.0.0.1)")
+        ->type_name("HOST");
     card->add_option("--port", card_options.port, "vpcd port (default 35963)")
-        ->check(CLI::Range(1, 65535));
+        ->check(CLI::Range(1, 65535))
+        ->type_name("PORT");
     add_card_options(card, card_options);
     card->callback([&] { action = [&] { return run_sim_card(context, card_options); }; });
 
