@@ -22,23 +22,6 @@ struct SecretOptions {
     std::string out;
 };
 
-// Refuses before asking the patient for a PIN that could not be sent anyway.
-void preflight(const card::PinStatus& status, bool force) {
-    const auto& spec = card::credential_spec(status.credential);
-    const std::map<std::string, std::string> fields{{"credential", std::string(spec.id)}};
-    if (status.unavailable)
-        throw Error(Errc::Unsupported, fmt::format("this token has no {}", spec.id), fields);
-    if (status.blocked) {
-        throw Error(Errc::PinBlocked, fmt::format("{} is blocked", spec.id),
-                    {{"credential", std::string(spec.id)}, {"retries", "0"}});
-    }
-    if (status.tries_left && *status.tries_left <= 1 && !force) {
-        throw Error(Errc::PinLastTry,
-                    fmt::format("{} has one try left; refusing without --force", spec.id),
-                    {{"credential", std::string(spec.id)}, {"retries", "1"}});
-    }
-}
-
 int run_verify_pin(AppContext& context, const SecretOptions& options) {
     CardSession session(context, pcsc::ShareMode::Exclusive);
     // A verified PIN stays usable until power-down: cut power when done.
@@ -46,7 +29,7 @@ int run_verify_pin(AppContext& context, const SecretOptions& options) {
     auto& card = session.card();
     const auto token = card.token_info();
     const card::PinStatus before = card.pin_status(card::Credential::AuthPin);
-    preflight(before, options.force);
+    card::check_may_send(before, options.force);  // before the patient types
 
     std::optional<Bytes> certificate;
     if (token.type != card::TokenType::AndroidToken) certificate = card.read_auth_certificate();
@@ -103,7 +86,7 @@ int run_photo(AppContext& context, const SecretOptions& options) {
     session.connection().unpower_on_close();
     auto& card = session.card();
     card.select_application(card::Application::Surface);
-    preflight(card.pin_status(card::Credential::VerificationB), options.force);
+    card::check_may_send(card.pin_status(card::Credential::VerificationB), options.force);
 
     const SecretString code = card::verification_b_from_input(
         read_secret(context, "prompt.verification_b", {options.env_var}));

@@ -206,20 +206,8 @@ void MyNumberCard::verify(Credential credential, const SecretString& secret, boo
     check_secret_format(credential, secret);
     const CredentialSpec& spec = credential_spec(credential);
     const PinStatus before = pin_status(credential);
-    const std::map<std::string, std::string> which{{"credential", std::string(spec.id)}};
-    if (before.unavailable) {
-        throw Error(Errc::Unsupported, fmt::format("this token has no {}", spec.id), which);
-    }
-    if (before.blocked) {
-        throw Error(Errc::PinBlocked, fmt::format("{} is blocked", spec.id),
-                    {{"credential", std::string(spec.id)}, {"retries", "0"}});
-    }
+    check_may_send(before, force);
     if (before.verified) return;
-    if (before.tries_left && *before.tries_left <= 1 && !force) {
-        throw Error(Errc::PinLastTry,
-                    fmt::format("{} has one try left; refusing without --force", spec.id),
-                    {{"credential", std::string(spec.id)}, {"retries", "1"}});
-    }
     Bytes value(secret.reveal().begin(), secret.reveal().end());
     CommandApdu command = CommandApdu::verify(value);
     secure_wipe(value.data(), value.size());
@@ -324,6 +312,24 @@ CardInfo MyNumberCard::card_info() {
     const std::string e = text.substr(20, 8);
     info.expiry = fmt::format("{}-{}-{}", e.substr(0, 4), e.substr(4, 2), e.substr(6, 2));
     return info;
+}
+
+void check_may_send(const PinStatus& status, bool force) {
+    const CredentialSpec& spec = credential_spec(status.credential);
+    const std::string id(spec.id);
+    if (status.unavailable) {
+        throw Error(Errc::Unsupported, fmt::format("this token has no {}", id),
+                    {{"credential", id}});
+    }
+    if (status.blocked) {
+        throw Error(Errc::PinBlocked, fmt::format("{} is blocked", id),
+                    {{"credential", id}, {"retries", "0"}});
+    }
+    if (!status.verified && status.tries_left && *status.tries_left <= 1 && !force) {
+        throw Error(Errc::PinLastTry,
+                    fmt::format("{} has one try left; refusing without --force", id),
+                    {{"credential", id}, {"retries", "1"}});
+    }
 }
 
 }  // namespace mynaq::card

@@ -125,6 +125,11 @@ SecretString verification_b_from_input(const SecretString& input);
 // 1926-12-25, 大正 from 1912-07-30, else 明治). Throws InvalidArgument.
 std::string japanese_era_yymmdd(std::string_view yyyymmdd);
 
+// The PIN-safety rule in one place: throws Unsupported (no such key on this token),
+// PinBlocked, or PinLastTry (one try left and not `force`). A caller checks it before asking
+// the patient for a secret; verify() checks it again before sending one.
+void check_may_send(const PinStatus& status, bool force);
+
 // PIN/照合番号 format rules: auth/text PIN 4 digits; sign password 6-16 [A-Z0-9] with a
 // letter and a digit; 照合番号B 14 digits. Throws PinFormat.
 void check_secret_format(Credential credential, const SecretString& secret);
