@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "error_code_of.hpp"
 #include "mynaq/atr.hpp"
 #include "mynaq/card.hpp"
 #include "mynaq/config.hpp"
@@ -49,17 +50,9 @@ sim::VirtualCardConfig config(sim::TokenProfile profile = sim::TokenProfile::Pla
     return c;
 }
 
-Errc code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    FAIL("expected an error");
-    return Errc::Internal;
-}
-
 }  // namespace
+
+using mynaq::test::error_code_of;
 
 TEST_CASE("card layer: the certificate is read in the fewest APDUs and exactly") {
     InMemory t(config());
@@ -81,8 +74,8 @@ TEST_CASE("card layer: token types") {
     InMemory android(config(sim::TokenProfile::Android));
     card::MyNumberCard b(android);
     CHECK(b.token_info().type == card::TokenType::AndroidToken);
-    CHECK(code_of([&] { (void)b.read_auth_certificate(); }) == Errc::PinRequired);
-    CHECK(code_of([&] { (void)b.card_info(); }) == Errc::Unsupported);
+    CHECK(error_code_of([&] { (void)b.read_auth_certificate(); }) == Errc::PinRequired);
+    CHECK(error_code_of([&] { (void)b.card_info(); }) == Errc::Unsupported);
 }
 
 TEST_CASE("card layer: counters are read without spending a try") {
@@ -104,16 +97,20 @@ TEST_CASE("card layer: verify refuses at one try left, reports wrong and blocked
     c.auth_pin_tries = 2;
     InMemory t(std::move(c));
     card::MyNumberCard card(t);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), false); }) ==
-          Errc::PinWrong);
+    CHECK(error_code_of([&] {
+              card.verify(card::Credential::AuthPin, SecretString("0000"), false);
+          }) == Errc::PinWrong);
     CHECK(t.card.remaining_tries("jpki", 0x0018) == 1);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), false); }) ==
-          Errc::PinLastTry);
+    CHECK(error_code_of([&] {
+              card.verify(card::Credential::AuthPin, SecretString("1234"), false);
+          }) == Errc::PinLastTry);
     CHECK(t.card.remaining_tries("jpki", 0x0018) == 1);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("0000"), true); }) ==
-          Errc::PinBlocked);
-    CHECK(code_of([&] { card.verify(card::Credential::AuthPin, SecretString("1234"), true); }) ==
-          Errc::PinBlocked);
+    CHECK(error_code_of([&] {
+              card.verify(card::Credential::AuthPin, SecretString("0000"), true);
+          }) == Errc::PinBlocked);
+    CHECK(error_code_of([&] {
+              card.verify(card::Credential::AuthPin, SecretString("1234"), true);
+          }) == Errc::PinBlocked);
     CHECK(card.pin_status(card::Credential::AuthPin).blocked);
 }
 
@@ -141,7 +138,7 @@ TEST_CASE("card layer: face photo through 照合番号B, card info from 共通AP
     CHECK(info.serial == "JPN012345678901");
     CHECK(info.municipality == "13101");
     CHECK(info.expiry == "2035-12-31");
-    CHECK(code_of([&] { (void)card.read_face_photo(SecretString("123"), false); }) ==
+    CHECK(error_code_of([&] { (void)card.read_face_photo(SecretString("123"), false); }) ==
           Errc::PinFormat);
 }
 
@@ -149,18 +146,24 @@ TEST_CASE("privacy guard: no path to the 個人番号 or 照合番号A") {
     InMemory t(config());
     card::MyNumberCard card(t);
     // Nothing selected yet counts as unknown: another process may have left the text AP.
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0001)); }) == Errc::Forbidden);
-    card.select_application(card::Application::Text);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0001)); }) == Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0014)); }) == Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0xB0, 0x81, 0x00, {}, 17)); }) ==
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0001)); }) ==
           Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0x20, 0x00, 0x94)); }) ==
+    card.select_application(card::Application::Text);
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0001)); }) ==
+          Errc::Forbidden);
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0014)); }) ==
+          Errc::Forbidden);
+    CHECK(error_code_of([&] {
+              (void)card.send_raw(CommandApdu(0x00, 0xB0, 0x81, 0x00, {}, 17));
+          }) == Errc::Forbidden);
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu(0x00, 0x20, 0x00, 0x94)); }) ==
           Errc::Forbidden);
     CHECK(card.send_raw(CommandApdu::select_ef(0x0002)).ok());  // basic info EF is allowed
     card.select_application(card::Application::Surface);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0005)); }) == Errc::Forbidden);
-    CHECK(code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0013)); }) == Errc::Forbidden);
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0005)); }) ==
+          Errc::Forbidden);
+    CHECK(error_code_of([&] { (void)card.send_raw(CommandApdu::select_ef(0x0013)); }) ==
+          Errc::Forbidden);
     card.select_application(card::Application::Common);
     CHECK(card.send_raw(CommandApdu::select_ef(0x0001)).ok());  // 共通AP EF 0001 is card info
     for (const auto& e : t.card.log()) {
@@ -171,13 +174,14 @@ TEST_CASE("privacy guard: no path to the 個人番号 or 照合番号A") {
 TEST_CASE("secret formats") {
     using card::Credential;
     CHECK_NOTHROW(card::check_secret_format(Credential::AuthPin, SecretString("0123")));
-    CHECK(code_of([] { card::check_secret_format(Credential::AuthPin, SecretString("12a4")); }) ==
-          Errc::PinFormat);
+    CHECK(error_code_of([] {
+              card::check_secret_format(Credential::AuthPin, SecretString("12a4"));
+          }) == Errc::PinFormat);
     CHECK_NOTHROW(card::check_secret_format(Credential::SignPassword, SecretString("ABC123")));
-    CHECK(code_of([] {
+    CHECK(error_code_of([] {
               card::check_secret_format(Credential::SignPassword, SecretString("abc123"));
           }) == Errc::PinFormat);
-    CHECK(code_of([] {
+    CHECK(error_code_of([] {
               card::check_secret_format(Credential::SignPassword, SecretString("ABCDEF"));
           }) == Errc::PinFormat);
     CHECK_NOTHROW(
@@ -211,11 +215,11 @@ TEST_CASE("pcsc: choosing a reader by name, part of a name, or the one with a ca
     states[1].card_present = true;
     CHECK(pcsc::choose_reader(states, std::nullopt) == "ACS ACR39U 01 00");
     CHECK(pcsc::choose_reader(states, std::string("felica")) == "SONY FeliCa RC-S300/P 00 00");
-    CHECK(code_of([&] { (void)pcsc::choose_reader(states, std::string("gemalto")); }) ==
+    CHECK(error_code_of([&] { (void)pcsc::choose_reader(states, std::string("gemalto")); }) ==
           Errc::ReaderNotFound);
     states[1].card_present = false;
-    CHECK(code_of([&] { (void)pcsc::choose_reader(states, std::nullopt); }) == Errc::NoCard);
-    CHECK(code_of([&] { (void)pcsc::choose_reader({}, std::nullopt); }) == Errc::NoReader);
+    CHECK(error_code_of([&] { (void)pcsc::choose_reader(states, std::nullopt); }) == Errc::NoCard);
+    CHECK(error_code_of([&] { (void)pcsc::choose_reader({}, std::nullopt); }) == Errc::NoReader);
 }
 
 TEST_CASE("atr: decoding contact and contactless My Number ATRs") {
@@ -260,8 +264,8 @@ TEST_CASE("config: keys, defaults and errors with line numbers") {
         CHECK(e.detail().find(":2:") != std::string::npos);
     }
     std::ofstream(file) << "card:\n  readr: x\n";
-    CHECK(code_of([&] { (void)load_config(file); }) == Errc::ConfigInvalid);
-    CHECK(code_of([&] { (void)load_config(dir / "missing.yaml"); }) == Errc::FileNotFound);
+    CHECK(error_code_of([&] { (void)load_config(file); }) == Errc::ConfigInvalid);
+    CHECK(error_code_of([&] { (void)load_config(dir / "missing.yaml"); }) == Errc::FileNotFound);
     std::filesystem::remove_all(dir);
 }
 
@@ -284,11 +288,12 @@ TEST_CASE("照合番号B from what staff read off the card") {
           "13040120310042");
     CHECK(verification_b_from_input(SecretString("2020-06-30 2030 9999")).reveal() ==
           "02063020309999");
-    CHECK(code_of([] { (void)verification_b_from_input(SecretString("1980-02-17 2035")); }) ==
+    CHECK(error_code_of([] { (void)verification_b_from_input(SecretString("1980-02-17 2035")); }) ==
           Errc::PinFormat);
-    CHECK(code_of([] { (void)verification_b_from_input(SecretString("5502172035228")); }) ==
+    CHECK(error_code_of([] { (void)verification_b_from_input(SecretString("5502172035228")); }) ==
           Errc::PinFormat);
-    CHECK(code_of([] { (void)verification_b_from_input(SecretString("abc")); }) == Errc::PinFormat);
+    CHECK(error_code_of([] { (void)verification_b_from_input(SecretString("abc")); }) ==
+          Errc::PinFormat);
     CHECK(card::japanese_era_yymmdd("19890107") == "640107");
     CHECK(card::japanese_era_yymmdd("20190501") == "010501");
 }

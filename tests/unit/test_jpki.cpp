@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "error_code_of.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jpki.hpp"
 
@@ -235,17 +236,9 @@ std::string as_string(const Bytes& bytes) {
     return std::string(bytes.begin(), bytes.end());
 }
 
-Errc error_code_of(const auto& action) {
-    try {
-        action();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    FAIL("no mynaq::Error thrown");
-    return Errc::Internal;
-}
-
 }  // namespace
+
+using mynaq::test::error_code_of;
 
 TEST_CASE("jpki: inspect_certificate describes a JPKI-like auth certificate") {
     const X509Ptr ca = root(kRootGen2);
