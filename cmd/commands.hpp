@@ -20,6 +20,7 @@ struct Registry {
 
 void add_card_commands(Registry registry);
 void add_sim_commands(Registry registry);
+void add_elig_commands(Registry registry);
 void add_demo_command(Registry registry);
 void add_completions_command(Registry registry);
 

@@ -57,6 +57,7 @@ int exit_status(Errc code) {
         case Errc::PinFormat:
             return 64;  // EX_USAGE
         case Errc::DataInvalid:
+        case Errc::MessageInvalid:
         case Errc::CertInvalid:
         case Errc::CertUntrusted:
         case Errc::SignatureInvalid:
@@ -70,23 +71,30 @@ int exit_status(Errc code) {
         case Errc::NoCard:
         case Errc::NotMyNumberCard:
         case Errc::Unsupported:
+        case Errc::NotFound:
             return 69;  // EX_UNAVAILABLE
         case Errc::Internal:
             return 70;  // EX_SOFTWARE
         case Errc::IoError:
+        case Errc::StoreError:
             return 74;  // EX_IOERR
         case Errc::CardRemoved:
         case Errc::CardTimeout:
         case Errc::CardCommFailed:
         case Errc::CardBusy:
+        case Errc::OqsTimeout:
+        case Errc::NetworkError:
             return 75;  // EX_TEMPFAIL
         case Errc::CardError:
+        case Errc::OqsFailed:
+        case Errc::TlsError:
             return 76;  // EX_PROTOCOL
         case Errc::PinRequired:
         case Errc::PinWrong:
         case Errc::PinBlocked:
         case Errc::PinLastTry:
         case Errc::Forbidden:
+        case Errc::AuthFailed:
             return 77;  // EX_NOPERM
         case Errc::ConfigInvalid:
             return 78;  // EX_CONFIG

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
 
     cli::Registry registry{app, context, action};
     cli::add_card_commands(registry);
+    cli::add_elig_commands(registry);
     cli::add_sim_commands(registry);
     cli::add_demo_command(registry);
     cli::add_completions_command(registry);

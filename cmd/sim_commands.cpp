@@ -209,6 +209,8 @@ void add_card_options(CLI::App* app, SimCardOptions& o) {
 
 }  // namespace
 
+void add_sim_oqs_commands(Registry registry, CLI::App& sim);
+
 void add_sim_commands(Registry registry) {
     auto& context = registry.context;
     auto& action = registry.action;
@@ -233,6 +235,8 @@ void add_sim_commands(Registry registry) {
     run->add_option("command", run_options.command, "The command and its arguments, after --")
         ->required();
     run->callback([&] { action = [&] { return run_sim_run(context, run_options); }; });
+
+    add_sim_oqs_commands(registry, *sim);
 }
 
 }  // namespace mynaq::cli

@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card sim demo'
+            subs='card elig sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
             vopts='--lang --config --reader --trace'
             ;;
@@ -60,8 +60,38 @@ _mynaq_spec() {
             opts='--help -h --rounds --wait --version --json --lang --config --reader --verbose -v --trace'
             vopts='--rounds --wait --lang --config --reader --trace'
             ;;
+        'elig')
+            subs='query show list batch watch'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--lang --config --reader --trace'
+            ;;
+        'elig query')
+            subs=''
+            opts='--help -h --insurer --symbol --number --branch --birthdate --date --limit-consent --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace'
+            ;;
+        'elig show')
+            subs=''
+            opts='--help -h --raw --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--lang --config --reader --trace'
+            ;;
+        'elig list')
+            subs=''
+            opts='--help -h --date --patient --state --source --limit --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--date --patient --state --source --limit --lang --config --reader --trace'
+            ;;
+        'elig batch')
+            subs=''
+            opts='--help -h --csv --date --interval --new --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--csv --date --interval --lang --config --reader --trace'
+            ;;
+        'elig watch')
+            subs=''
+            opts='--help -h --once --interval --mode --all-days --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--interval --mode --lang --config --reader --trace'
+            ;;
         'sim')
-            subs='card run'
+            subs='card run oqs oqs-api'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
             vopts='--lang --config --reader --trace'
             ;;
@@ -74,6 +104,16 @@ _mynaq_spec() {
             subs=''
             opts='--help -h --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --block-pin --version --json --lang --config --reader --verbose -v --trace'
             vopts='--profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace'
+            ;;
+        'sim oqs')
+            subs=''
+            opts='--help -h --root --people --institution --encoding --delay-ms --never-answer --err --segment9 --shuffle --zip-bulk --processing-rounds --faces-per-second --faces --once --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace'
+            ;;
+        'sim oqs-api')
+            subs=''
+            opts='--help -h --port --pki --people --token-lifetime --fail-5xx --delay-ms --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace'
             ;;
         'demo')
             subs=''
@@ -99,7 +139,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--state | *:--photo | *:--log | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | *:--patient | *:--csv | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
@@ -115,11 +155,23 @@ _mynaq_value() {
         'card apdu:--app')
             mapfile -t COMPREPLY < <(compgen -W 'jpki surface text common' -- "$cur")
             ;;
+        'elig list:--state')
+            mapfile -t COMPREPLY < <(compgen -W 'valid invalid invalid_newer no_qualification multiple valid_unregistered unknown' -- "$cur")
+            ;;
+        *:--source)
+            mapfile -t COMPREPLY < <(compgen -W 'query bulk face fallback' -- "$cur")
+            ;;
+        *:--mode)
+            mapfile -t COMPREPLY < <(compgen -W 'copy move' -- "$cur")
+            ;;
         *:--host)
             mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
             ;;
         *:--profile)
             mapfile -t COMPREPLY < <(compgen -W 'plastic android other' -- "$cur")
+            ;;
+        *:--encoding)
+            mapfile -t COMPREPLY < <(compgen -W 'utf-8 shift_jis' -- "$cur")
             ;;
     esac
 }

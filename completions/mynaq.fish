@@ -5,11 +5,13 @@
 function __mynaq_subs
     switch "$argv"
         case ''
-            printf '%s\n' card sim demo
+            printf '%s\n' card elig sim demo
         case 'card'
             printf '%s\n' readers info cert pin-status verify-pin photo watch apdu doctor
+        case 'elig'
+            printf '%s\n' query show list batch watch
         case 'sim'
-            printf '%s\n' card run
+            printf '%s\n' card run oqs oqs-api
     end
 end
 
@@ -37,12 +39,28 @@ function __mynaq_vopts
             printf '%s\n' --app --wait --lang --config --reader --trace
         case 'card doctor'
             printf '%s\n' --rounds --wait --lang --config --reader --trace
+        case 'elig'
+            printf '%s\n' --lang --config --reader --trace
+        case 'elig query'
+            printf '%s\n' --insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace
+        case 'elig show'
+            printf '%s\n' --lang --config --reader --trace
+        case 'elig list'
+            printf '%s\n' --date --patient --state --source --limit --lang --config --reader --trace
+        case 'elig batch'
+            printf '%s\n' --csv --date --interval --lang --config --reader --trace
+        case 'elig watch'
+            printf '%s\n' --interval --mode --lang --config --reader --trace
         case 'sim'
             printf '%s\n' --lang --config --reader --trace
         case 'sim card'
             printf '%s\n' --host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace
         case 'sim run'
             printf '%s\n' --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace
+        case 'sim oqs'
+            printf '%s\n' --root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace
+        case 'sim oqs-api'
+            printf '%s\n' --port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace
         case 'demo'
             printf '%s\n' --keep --lang --config --reader --trace
     end
@@ -84,16 +102,17 @@ end
 
 complete -c mynaq -f
 complete -c mynaq -n "__mynaq_at ''" -a card -d 'Read the My Number card through PC/SC'
+complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list'
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
 complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: private pcscd, virtual card, every card command'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l version -d 'Display program version information and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'sim' 'sim card' 'sim run' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
 complete -c mynaq -n "__mynaq_at 'card'" -a readers -d 'List readers and whether a card is present'
 complete -c mynaq -n "__mynaq_at 'card'" -a info -d 'Token type, ATR, card info, certificate summary, retry counters'
 complete -c mynaq -n "__mynaq_at 'card'" -a cert -d 'The user-authentication certificate (EF 000A)'
@@ -128,8 +147,42 @@ complete -c mynaq -n "__mynaq_at 'card apdu'" -s h -l help -d 'Print this help m
 complete -c mynaq -n "__mynaq_at 'card apdu'" -l app -x -a 'jpki surface text common' -d 'Select an application first'
 complete -c mynaq -n "__mynaq_at 'card doctor'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'card doctor'" -l rounds -x -d 'Round trips for the latency check'
+complete -c mynaq -n "__mynaq_at 'elig'" -a query -d 'Confirm eligibility by insurance numbers (資格確認書 / 保険証の記載事項)'
+complete -c mynaq -n "__mynaq_at 'elig'" -a show -d 'Show one stored check'
+complete -c mynaq -n "__mynaq_at 'elig'" -a list -d 'List stored checks, newest first'
+complete -c mynaq -n "__mynaq_at 'elig'" -a batch -d '一括照会: confirm a reservations CSV in one request'
+complete -c mynaq -n "__mynaq_at 'elig'" -a watch -d 'Take in face-reader results from the face folder as they arrive'
+complete -c mynaq -n "__mynaq_at 'elig'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig query'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l insurer -x -d '保険者番号 (6 or 8 digits)'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l symbol -r -F -d '記号 (omit when the card has none)'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l branch -x -d '枝番 (2 digits; none for 後期高齢者)'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l date -x -d '資格確認日 (default: today, JST)'
+complete -c mynaq -n "__mynaq_at 'elig query'" -l limit-consent -d 'The patient agreed to disclose 限度額適用認定証 information'
+complete -c mynaq -n "__mynaq_at 'elig show'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig show'" -l raw -d 'Print the result as received (XML or JSON)'
+complete -c mynaq -n "__mynaq_at 'elig list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig list'" -l date -x -d 'Only checks made on this day (JST)'
+complete -c mynaq -n "__mynaq_at 'elig list'" -l patient -r -F -d '照会番号, name, kana or insured number'
+complete -c mynaq -n "__mynaq_at 'elig list'" -l state -x -a 'valid invalid invalid_newer no_qualification multiple valid_unregistered unknown' -d 'Eligibility state'
+complete -c mynaq -n "__mynaq_at 'elig list'" -l source -x -a 'query bulk face fallback' -d 'Where the check came from'
+complete -c mynaq -n "__mynaq_at 'elig list'" -l limit -x -d 'At most this many (default 50)'
+complete -c mynaq -n "__mynaq_at 'elig batch'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig batch'" -l csv -r -F -d 'Reservations: chart_id,insurer_number,symbol,number,branch,birthdate'
+complete -c mynaq -n "__mynaq_at 'elig batch'" -l date -x -d '資格確認日, the appointment day (default: today)'
+complete -c mynaq -n "__mynaq_at 'elig batch'" -l interval -x -d 'Seconds between 処理中 rounds (default 2)'
+complete -c mynaq -n "__mynaq_at 'elig batch'" -l new -d 'Submit again even if this file was already submitted for that day'
+complete -c mynaq -n "__mynaq_at 'elig watch'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig watch'" -l once -d 'Take in what is there now and exit'
+complete -c mynaq -n "__mynaq_at 'elig watch'" -l interval -x -d 'Seconds between scans when no change is notified (default 1)'
+complete -c mynaq -n "__mynaq_at 'elig watch'" -l mode -x -a 'copy move' -d 'copy (leave files) or move (to oqs.folder.face_done)'
+complete -c mynaq -n "__mynaq_at 'elig watch'" -l all-days -d 'Also take in files read on earlier days'
 complete -c mynaq -n "__mynaq_at 'sim'" -a card -d 'Run the virtual My Number card on a vpcd reader'
 complete -c mynaq -n "__mynaq_at 'sim'" -a run -d 'Run COMMAND with a private pcscd and the virtual card (PCSCLITE_CSOCK_NAME set)'
+complete -c mynaq -n "__mynaq_at 'sim'" -a oqs -d 'Emulate the 資格確認端末: answer req/ into res/, write face results into face/'
+complete -c mynaq -n "__mynaq_at 'sim'" -a oqs-api -d 'Emulate the Web API over HTTPS with client certificates'
 complete -c mynaq -n "__mynaq_at 'sim'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'sim card'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'sim card'" -l host -x -a '(__fish_print_hostnames)' -d 'vpcd host (default 127.0.0.1)'
@@ -153,5 +206,27 @@ complete -c mynaq -n "__mynaq_at 'sim run'" -l stop-after -x -d 'Stop answering 
 complete -c mynaq -n "__mynaq_at 'sim run'" -l remove-after -x -d 'Remove the card after N APDUs'
 complete -c mynaq -n "__mynaq_at 'sim run'" -l auth-tries -x -d 'Tries left on the auth PIN at start'
 complete -c mynaq -n "__mynaq_at 'sim run'" -l block-pin -d 'Start with the auth PIN blocked'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l root -r -F -d 'The OQS folder (req/ res/ face/ are created)'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l people -r -F -d 'Synthetic people (YAML; see examples/people.yaml)'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l institution -x -d '医療機関コード in results'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l encoding -x -a 'utf-8 shift_jis' -d 'Encoding of results: utf-8 or shift_jis'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l delay-ms -x -d 'Wait before each answer'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l never-answer -d 'Leave requests unanswered (outage)'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l err -d 'Refuse requests with an .err file'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l segment9 -d 'Answer with SegmentOfResult 9 (異常終了)'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l shuffle -d 'Write elements in a different order'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l zip-bulk -d 'Send 一括照会 results as .zip'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l processing-rounds -x -d '一括照会 downloads answered 処理中 before the result (default 1)'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l faces-per-second -x -d 'Write face results at this rate, cycling through the people'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l faces -x -d 'Write N face results at start'
+complete -c mynaq -n "__mynaq_at 'sim oqs'" -l once -d 'Answer what is in req/ now and exit'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l port -x -d 'Port on 127.0.0.1 (0: any free port, printed)'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l pki -r -F -d 'Directory for the throwaway CA, server and client certs'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l people -r -F -d 'Synthetic people (YAML)'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l token-lifetime -x -d 'Seconds an idToken lives'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l fail-5xx -x -d 'Answer the next N requests with 503'
+complete -c mynaq -n "__mynaq_at 'sim oqs-api'" -l delay-ms -x -d 'Wait before each answer'
 complete -c mynaq -n "__mynaq_at 'demo'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'demo'" -l keep -r -F -d 'Work in DIR and keep it (logs, photo, test PKI)'

@@ -8,10 +8,12 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libcli11-dev libfmt-dev libpcsclite-dev libssl-dev libcurl4-openssl-dev
   libyaml-cpp-dev nlohmann-json3-dev doctest-dev
+  libxml2-dev libsqlite3-dev libzip-dev libcpp-httplib-dev
   # run: PC/SC daemon and the virtual reader driver
   pcscd vsmartcard-vpcd openssl
   # tests and benchmarks: peers, fuzzing, JPEG 2000 tools
   pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools clang-format
+  sqlite3 zip
   # documentation: man pages from Markdown, completion tests in every shell we ship for
   pandoc zsh fish
 )

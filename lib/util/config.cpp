@@ -33,6 +33,158 @@ T scalar(const std::filesystem::path& file, const YAML::Node& node, const char* 
     }
 }
 
+std::filesystem::path path_value(const std::filesystem::path& file, const YAML::Node& node,
+                                 const char* key) {
+    std::filesystem::path p = scalar<std::string>(file, node, key);
+    // Relative paths are relative to the configuration file, so a config travels with its tree.
+    if (!p.empty() && p.is_relative()) p = file.parent_path() / p;
+    return p;
+}
+
+std::chrono::milliseconds bounded_ms(const std::filesystem::path& file, const YAML::Node& node,
+                                     const char* key, long long scale, long long lo, long long hi) {
+    const auto v = scalar<long long>(file, node, key);
+    if (v < lo || v > hi) invalid(file, node, fmt::format("'{}' must be {}..{}", key, lo, hi));
+    return std::chrono::milliseconds(v * scale);
+}
+
+void require_map(const std::filesystem::path& file, const YAML::Node& node, const char* key) {
+    if (!node.IsMap()) invalid(file, node, fmt::format("'{}' must be a mapping", key));
+}
+
+void parse_facility(const std::filesystem::path& file, const YAML::Node& node, Config& config) {
+    require_map(file, node, "facility");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        if (k == "code") {
+            config.facility.code = scalar<std::string>(file, e.second, "facility.code");
+            const auto& c = config.facility.code;
+            if (c.size() != 10 || c.find_first_not_of("0123456789") != std::string::npos) {
+                invalid(file, e.second, "'facility.code' must be the 10-digit 医療機関コード");
+            }
+        } else if (k == "name") {
+            config.facility.name = scalar<std::string>(file, e.second, "facility.name");
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'facility.{}'", k));
+        }
+    }
+}
+
+void parse_folder(const std::filesystem::path& file, const YAML::Node& node, OqsFolderConfig& f) {
+    require_map(file, node, "oqs.folder");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "root") {
+            f.root = path_value(file, v, "oqs.folder.root");
+        } else if (k == "work") {
+            f.work = path_value(file, v, "oqs.folder.work");
+        } else if (k == "encoding") {
+            f.encoding = scalar<std::string>(file, v, "oqs.folder.encoding");
+            if (f.encoding != "utf-8" && f.encoding != "shift_jis") {
+                invalid(file, v, "'oqs.folder.encoding' must be utf-8 or shift_jis");
+            }
+        } else if (k == "poll_ms") {
+            f.poll = bounded_ms(file, v, "oqs.folder.poll_ms", 1, 10, 60'000);
+        } else if (k == "timeout_s") {
+            f.timeout = bounded_ms(file, v, "oqs.folder.timeout_s", 1000, 1, 3600);
+        } else if (k == "bulk_timeout_s") {
+            f.bulk_timeout = bounded_ms(file, v, "oqs.folder.bulk_timeout_s", 1000, 1, 86'400);
+        } else if (k == "stable_read_ms") {
+            f.stable_read = bounded_ms(file, v, "oqs.folder.stable_read_ms", 1, 0, 10'000);
+        } else if (k == "face_mode") {
+            f.face_mode = scalar<std::string>(file, v, "oqs.folder.face_mode");
+            if (f.face_mode != "copy" && f.face_mode != "move") {
+                invalid(file, v, "'oqs.folder.face_mode' must be copy or move");
+            }
+        } else if (k == "face_done") {
+            f.face_done = path_value(file, v, "oqs.folder.face_done");
+        } else if (k == "face_same_day_only") {
+            f.face_same_day_only = scalar<bool>(file, v, "oqs.folder.face_same_day_only");
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'oqs.folder.{}'", k));
+        }
+    }
+}
+
+void parse_webapi(const std::filesystem::path& file, const YAML::Node& node, OqsWebApiConfig& w) {
+    require_map(file, node, "oqs.webapi");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "login_url") {
+            w.login_url = scalar<std::string>(file, v, "oqs.webapi.login_url");
+        } else if (k == "search_url") {
+            w.search_url = scalar<std::string>(file, v, "oqs.webapi.search_url");
+        } else if (k == "bulk_upload_url") {
+            w.bulk_upload_url = scalar<std::string>(file, v, "oqs.webapi.bulk_upload_url");
+        } else if (k == "bulk_download_url") {
+            w.bulk_download_url = scalar<std::string>(file, v, "oqs.webapi.bulk_download_url");
+        } else if (k == "client_cert") {
+            w.client_cert = path_value(file, v, "oqs.webapi.client_cert");
+        } else if (k == "client_key") {
+            w.client_key = path_value(file, v, "oqs.webapi.client_key");
+        } else if (k == "ca_file") {
+            w.ca_file = path_value(file, v, "oqs.webapi.ca_file");
+        } else if (k == "login_body") {
+            w.login_body = path_value(file, v, "oqs.webapi.login_body");
+        } else if (k == "token_cache") {
+            w.token_cache = path_value(file, v, "oqs.webapi.token_cache");
+        } else if (k == "timeout_ms") {
+            w.timeout = bounded_ms(file, v, "oqs.webapi.timeout_ms", 1, 100, 600'000);
+        } else if (k == "retries") {
+            w.retries = scalar<int>(file, v, "oqs.webapi.retries");
+            if (w.retries < 0 || w.retries > 10)
+                invalid(file, v, "'oqs.webapi.retries' must be 0..10");
+        } else if (k == "resolve") {
+            if (!v.IsSequence()) invalid(file, v, "'oqs.webapi.resolve' must be a list");
+            for (const auto& r : v)
+                w.resolve.push_back(scalar<std::string>(file, r, "oqs.webapi.resolve"));
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'oqs.webapi.{}'", k));
+        }
+    }
+}
+
+void parse_oqs(const std::filesystem::path& file, const YAML::Node& node, OqsConfig& oqs) {
+    require_map(file, node, "oqs");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "transport") {
+            oqs.transport = scalar<std::string>(file, v, "oqs.transport");
+            if (oqs.transport != "folder" && oqs.transport != "webapi") {
+                invalid(file, v, "'oqs.transport' must be folder or webapi");
+            }
+        } else if (k == "folder") {
+            parse_folder(file, v, oqs.folder);
+        } else if (k == "webapi") {
+            parse_webapi(file, v, oqs.webapi);
+        } else if (k == "max_message_bytes") {
+            const auto n = scalar<long long>(file, v, "oqs.max_message_bytes");
+            if (n < 1024 || n > 1LL << 31) {
+                invalid(file, v, "'oqs.max_message_bytes' must be 1024..2147483648");
+            }
+            oqs.max_message_bytes = static_cast<std::size_t>(n);
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'oqs.{}'", k));
+        }
+    }
+}
+
+void parse_store(const std::filesystem::path& file, const YAML::Node& node, StoreConfig& store) {
+    require_map(file, node, "store");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        if (k == "path") {
+            store.path = path_value(file, e.second, "store.path");
+        } else {
+            // store.url and retention settings belong to later versions; accepted here.
+            continue;
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<std::filesystem::path> find_config_file() {
@@ -128,6 +280,14 @@ Config load_config(const std::filesystem::path& file) {
                     invalid(file, t.first, fmt::format("unknown key 'trust.{}'", tk));
                 }
             }
+        } else if (key == "operator") {
+            config.operator_name = scalar<std::string>(file, value, "operator");
+        } else if (key == "facility") {
+            parse_facility(file, value, config);
+        } else if (key == "oqs") {
+            parse_oqs(file, value, config.oqs);
+        } else if (key == "store") {
+            parse_store(file, value, config.store);
         } else {
             // Sections of later features are accepted so one file serves every version.
             continue;

@@ -58,6 +58,22 @@ std::string_view errc_name(Errc code) {
             return "UNSUPPORTED";
         case Errc::Forbidden:
             return "FORBIDDEN";
+        case Errc::MessageInvalid:
+            return "MESSAGE_INVALID";
+        case Errc::OqsTimeout:
+            return "OQS_TIMEOUT";
+        case Errc::OqsFailed:
+            return "OQS_FAILED";
+        case Errc::NetworkError:
+            return "NETWORK_ERROR";
+        case Errc::TlsError:
+            return "TLS_ERROR";
+        case Errc::AuthFailed:
+            return "AUTH_FAILED";
+        case Errc::StoreError:
+            return "STORE_ERROR";
+        case Errc::NotFound:
+            return "NOT_FOUND";
         case Errc::Internal:
             return "INTERNAL";
     }

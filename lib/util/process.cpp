@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 
 #include "mynaq/error.hpp"
 
@@ -44,7 +45,92 @@ struct Pipe {
     }
 };
 
+// KEY=VALUE strings of our environment with `extra` added or replacing; built before fork
+// because the child may only make async-signal-safe calls.
+std::vector<std::string> merged_environment(const std::map<std::string, std::string>& extra) {
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        const auto name = entry.substr(0, entry.find('='));
+        if (extra.count(name) == 0) env_strings.push_back(std::move(entry));
+    }
+    for (const auto& [k, v] : extra) env_strings.push_back(k + "=" + v);
+    return env_strings;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+    std::vector<char*> out;
+    for (auto& s : strings) out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
+
+int exit_code_of(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 }  // namespace
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv,
+                                     const std::map<std::string, std::string>& env,
+                                     const std::string& stdout_file,
+                                     const std::string& stderr_file) {
+    if (argv.empty()) throw Error(Errc::Internal, "BackgroundProcess without a program");
+    std::vector<std::string> arg_strings = argv;
+    auto args = pointers(arg_strings);
+    auto env_strings = merged_environment(env);
+    auto envp = pointers(env_strings);
+    const int out = ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int null_in = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (out < 0 || err < 0 || null_in < 0) {
+        for (int fd : {out, err, null_in}) {
+            if (fd >= 0) ::close(fd);
+        }
+        throw Error(Errc::IoError, "cannot open the output files of " + argv[0]);
+    }
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        ::dup2(null_in, STDIN_FILENO);
+        ::dup2(out, STDOUT_FILENO);
+        ::dup2(err, STDERR_FILENO);
+        ::execvpe(args[0], args.data(), envp.data());
+        _exit(127);
+    }
+    ::close(out);
+    ::close(err);
+    ::close(null_in);
+    if (pid_ < 0) throw Error(Errc::IoError, "fork failed");
+}
+
+BackgroundProcess::~BackgroundProcess() {
+    if (pid_ <= 0 || exit_code_) return;
+    ::kill(pid_, SIGTERM);
+    if (!wait(std::chrono::milliseconds(2000))) {
+        ::kill(pid_, SIGKILL);
+        (void)wait(std::chrono::milliseconds(5000));
+    }
+}
+
+void BackgroundProcess::signal(int signal_number) const {
+    if (pid_ > 0 && !exit_code_) ::kill(pid_, signal_number);
+}
+
+std::optional<int> BackgroundProcess::wait(std::chrono::milliseconds timeout) {
+    if (exit_code_) return exit_code_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        int status = 0;
+        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) {
+            exit_code_ = exit_code_of(status);
+            return exit_code_;
+        }
+        if (r < 0 && errno != EINTR) return std::nullopt;
+        if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+        ::usleep(5'000);
+    }
+}
 
 std::string self_executable() {
     return std::filesystem::read_symlink("/proc/self/exe").string();
@@ -55,19 +141,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     Pipe in, out, err;
 
     // Build argv and envp before fork: only async-signal-safe calls are allowed after it.
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-        std::string entry(*e);
-        const auto name = entry.substr(0, entry.find('='));
-        if (options.env.count(name) == 0) env_strings.push_back(std::move(entry));
-    }
-    for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : env_strings) envp.push_back(e.data());
-    envp.push_back(nullptr);
+    std::vector<std::string> arg_strings = argv;
+    auto args = pointers(arg_strings);
+    auto env_strings = merged_environment(options.env);
+    auto envp = pointers(env_strings);
 
     // Prepared before fork: after it, the child may only make async-signal-safe calls.
     const std::string exec_failed = "mynaq: cannot execute " + argv[0] + "\n";
@@ -139,7 +216,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
             ::usleep(10'000);
         }
     }
-    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.exit_code = exit_code_of(status);
     return result;
 }
 

@@ -10,6 +10,53 @@
 
 namespace mynaq {
 
+// The facility this installation works for.
+struct FacilityConfig {
+    std::string code;  // 医療機関コード, 10 digits (facility.code)
+    std::string name;  // facility.name
+};
+
+// oqs.folder: the 資格確認端末's shared folder.
+struct OqsFolderConfig {
+    std::filesystem::path root;                       // oqs.folder.root: has req/ res/ face/
+    std::filesystem::path work;                       // oqs.folder.work (default <root>/mynaq-work)
+    std::string encoding = "utf-8";                   // oqs.folder.encoding: utf-8 | shift_jis
+    std::chrono::milliseconds poll{200};              // oqs.folder.poll_ms
+    std::chrono::milliseconds timeout{60'000};        // oqs.folder.timeout_s
+    std::chrono::milliseconds bulk_timeout{600'000};  // oqs.folder.bulk_timeout_s
+    std::chrono::milliseconds stable_read{300};       // oqs.folder.stable_read_ms
+    std::string face_mode = "copy";                   // oqs.folder.face_mode: copy | move
+    std::filesystem::path face_done;                  // oqs.folder.face_done (move target)
+    bool face_same_day_only = true;                   // oqs.folder.face_same_day_only
+};
+
+// oqs.webapi: the Web API with the facility's client certificate.
+struct OqsWebApiConfig {
+    std::string login_url;
+    std::string search_url;
+    std::string bulk_upload_url;
+    std::string bulk_download_url;
+    std::filesystem::path client_cert;
+    std::filesystem::path client_key;
+    std::filesystem::path ca_file;
+    std::filesystem::path login_body;
+    std::filesystem::path token_cache;  // default $XDG_STATE_HOME/mynaq/webapi-token.json
+    std::chrono::milliseconds timeout{30'000};
+    int retries = 3;
+    std::vector<std::string> resolve;
+};
+
+struct OqsConfig {
+    std::string transport = "folder";  // oqs.transport: folder | webapi
+    OqsFolderConfig folder;
+    OqsWebApiConfig webapi;
+    std::size_t max_message_bytes = 32 * 1024 * 1024;  // oqs.max_message_bytes
+};
+
+struct StoreConfig {
+    std::filesystem::path path;  // store.path (default $XDG_DATA_HOME/mynaq/mynaq.db)
+};
+
 struct Config {
     std::optional<std::string> reader;               // card.reader
     std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
@@ -18,7 +65,11 @@ struct Config {
     std::vector<std::filesystem::path> trust_dirs;   // trust.anchor_dirs
     bool builtin_anchors = true;                     // trust.builtin_anchors
     std::optional<std::string> lang;                 // lang: ja | en
-    std::optional<std::filesystem::path> source;     // the file this came from
+    std::optional<std::string> operator_name;        // operator: who is at the terminal
+    FacilityConfig facility;
+    OqsConfig oqs;
+    StoreConfig store;
+    std::optional<std::filesystem::path> source;  // the file this came from
 };
 
 // The first existing file by the XDG rules, if any.

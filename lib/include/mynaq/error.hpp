@@ -37,6 +37,14 @@ enum class Errc {
     SignatureInvalid,  // the card's signature did not verify against the certificate
     Unsupported,       // the feature is not available on this token/build
     Forbidden,         // refused by policy: would read the 個人番号 or use 照合番号A
+    MessageInvalid,    // an OQS message is not well-formed, too large, has a DTD or bad encoding
+    OqsTimeout,        // the 資格確認端末 or Web API did not answer in time
+    OqsFailed,         // the system answered with an error (.err, SegmentOfResult 9)
+    NetworkError,      // the Web API could not be reached, or kept failing with 5xx
+    TlsError,          // TLS failed: client certificate refused or server not verified
+    AuthFailed,        // the Web API refused the login
+    StoreError,        // the store cannot be opened, migrated or written
+    NotFound,          // a record asked for by id or key does not exist
     Internal,          // a bug: an invariant was broken
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -26,6 +27,27 @@ struct ProcessOptions {
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// A child that runs beside us (an emulator, a long-running watch), its output going to files so
+// it never blocks on a full pipe. The destructor ends it: SIGTERM, then SIGKILL after 2 s.
+class BackgroundProcess {
+public:
+    BackgroundProcess(const std::vector<std::string>& argv,
+                      const std::map<std::string, std::string>& env, const std::string& stdout_file,
+                      const std::string& stderr_file);
+    ~BackgroundProcess();
+    BackgroundProcess(const BackgroundProcess&) = delete;
+    BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+    [[nodiscard]] int pid() const { return pid_; }
+    void signal(int signal_number) const;
+    // The exit code (128+signal when killed), or nullopt if still running after `timeout`.
+    std::optional<int> wait(std::chrono::milliseconds timeout);
+
+private:
+    int pid_ = -1;
+    std::optional<int> exit_code_;
+};
 
 // The path of the running executable (/proc/self/exe).
 std::string self_executable();

@@ -1,0 +1,19 @@
+// Eligibility results the way reception staff read them, and the same facts as JSON.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "context.hpp"
+#include "mynaq/oqs/message.hpp"
+#include "mynaq/store.hpp"
+
+namespace mynaq::cli {
+
+nlohmann::json check_json(const CheckRecord& record, bool with_raw = false);
+void print_check(const AppContext& context, const CheckRecord& record);
+// One line: id, time, state, name, insurer/number — for list, watch and batch rows.
+std::string check_line(const AppContext& context, const CheckRecord& record);
+std::string eligibility_text(const AppContext& context, std::string_view eligibility);
+nlohmann::json findings_json(const std::vector<oqs::InputFinding>& findings);
+
+}  // namespace mynaq::cli

@@ -1,0 +1,427 @@
+// The SQLite store. One SqliteStore (one connection) serves one thread at a time; every
+// process opens its own, and writes take the database's write lock with BEGIN IMMEDIATE so
+// that several mynaq processes can share one file.
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "migrations.hpp"
+#include "mynaq/error.hpp"
+#include "mynaq/jst.hpp"
+#include "mynaq/store.hpp"
+#include "sqlite.hpp"
+
+namespace mynaq {
+
+namespace {
+
+using store::detail::Database;
+using store::detail::Statement;
+using store::detail::WriteTransaction;
+
+// Every text column of `checks`, in table order; INSERT and SELECT are built from this list.
+constexpr std::array<std::pair<std::string_view, std::string CheckRecord::*>, 29> kCheckColumns{{
+    {"checked_at", &CheckRecord::checked_at},
+    {"facility", &CheckRecord::facility},
+    {"method", &CheckRecord::method},
+    {"identity_method", &CheckRecord::identity_method},
+    {"source", &CheckRecord::source},
+    {"source_file", &CheckRecord::source_file},
+    {"request_id", &CheckRecord::request_id},
+    {"confirmation_date", &CheckRecord::confirmation_date},
+    {"file_state", &CheckRecord::file_state},
+    {"person_state", &CheckRecord::person_state},
+    {"eligibility", &CheckRecord::eligibility},
+    {"processing_code", &CheckRecord::processing_code},
+    {"processing_message", &CheckRecord::processing_message},
+    {"insurer_number", &CheckRecord::insurer_number},
+    {"card_symbol", &CheckRecord::card_symbol},
+    {"identification_number", &CheckRecord::identification_number},
+    {"branch_number", &CheckRecord::branch_number},
+    {"birthdate", &CheckRecord::birthdate},
+    {"name", &CheckRecord::name},
+    {"name_kana", &CheckRecord::name_kana},
+    {"ratio", &CheckRecord::ratio},
+    {"valid_from", &CheckRecord::valid_from},
+    {"valid_to", &CheckRecord::valid_to},
+    {"limit_summary", &CheckRecord::limit_summary},
+    {"specific_disease_summary", &CheckRecord::specific_disease_summary},
+    {"reference_number", &CheckRecord::reference_number},
+    {"consents_json", &CheckRecord::consents_json},
+    {"coverage_json", &CheckRecord::coverage_json},
+    {"raw_xml", &CheckRecord::raw_xml},
+}};
+
+const std::string& select_check_sql() {
+    static const std::string sql = [] {
+        std::string columns = "id";
+        for (const auto& [column, member] : kCheckColumns) {
+            columns += ", ";
+            columns += column;
+        }
+        return fmt::format("SELECT {} FROM checks", columns);
+    }();
+    return sql;
+}
+
+const std::string& insert_check_sql() {
+    static const std::string sql = [] {
+        std::string names;
+        std::string params;
+        for (const auto& [column, member] : kCheckColumns) {
+            if (!names.empty()) {
+                names += ", ";
+                params += ", ";
+            }
+            names += column;
+            params += '?';
+        }
+        return fmt::format("INSERT INTO checks ({}) VALUES ({})", names, params);
+    }();
+    return sql;
+}
+
+CheckRecord read_check(const Statement& stmt) {
+    CheckRecord out;
+    out.id = stmt.int64(0);
+    int column = 1;
+    for (const auto& [name, member] : kCheckColumns) out.*member = stmt.text(column++);
+    return out;
+}
+
+std::int64_t insert_check(const Database& db, const CheckRecord& record) {
+    auto stmt = db.prepare(insert_check_sql());
+    int index = 1;
+    for (const auto& [name, member] : kCheckColumns) stmt.bind(index++, record.*member);
+    stmt.run("cannot record the check");
+    return db.last_insert_rowid();
+}
+
+constexpr std::string_view kBulkColumns =
+    "id, input_sha256, confirmation_date, facility, upload_suffix, upload_identifier, "
+    "reception_number, download_round, download_suffix, state, created_at";
+
+BulkJob read_bulk_job(const Statement& stmt) {
+    BulkJob job;
+    job.id = stmt.int64(0);
+    job.input_sha256 = stmt.text(1);
+    job.confirmation_date = stmt.text(2);
+    job.facility = stmt.text(3);
+    job.upload_suffix = stmt.text(4);
+    job.upload_identifier = stmt.text(5);
+    job.reception_number = stmt.text(6);
+    job.download_round = static_cast<int>(stmt.int64(7));
+    job.download_suffix = stmt.text(8);
+    job.state = stmt.text(9);
+    job.created_at = stmt.text(10);
+    return job;
+}
+
+// Binds parameters 1..10 in kBulkColumns order, without the id.
+void bind_bulk_job(Statement& stmt, const BulkJob& job) {
+    stmt.bind(1, job.input_sha256)
+        .bind(2, job.confirmation_date)
+        .bind(3, job.facility)
+        .bind(4, job.upload_suffix)
+        .bind(5, job.upload_identifier)
+        .bind(6, job.reception_number)
+        .bind(7, job.download_round)
+        .bind(8, job.download_suffix)
+        .bind(9, job.state)
+        .bind(10, job.created_at);
+}
+
+std::string like_pattern(std::string_view text) {
+    std::string out = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '%';
+    return out;
+}
+
+std::string_view trim_spaces(std::string_view text) {
+    // Full-width spaces are left alone: SQLite's trim() removes only ASCII spaces too.
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+    return text;
+}
+
+class SqliteStore final : public Store {
+public:
+    SqliteStore(const std::filesystem::path& path, int busy_timeout_ms)
+        : db_(path, busy_timeout_ms), busy_timeout_(busy_timeout_ms) {}
+
+    void initialise() {
+        // Reading the schema first makes a file that is not a database say so plainly.
+        db_.exec("SELECT count(*) FROM sqlite_master", "cannot read the database");
+        // WAL lets readers continue while another process writes; FULL syncs the WAL on each
+        // commit, so a check is on disk before the command reports it.
+        enable_wal();
+        db_.exec("PRAGMA synchronous = FULL", "cannot set synchronous mode");
+        db_.exec("PRAGMA foreign_keys = ON", "cannot enable foreign keys");
+        store::detail::migrate(db_);
+    }
+
+    std::int64_t add_check(const CheckRecord& record) override {
+        WriteTransaction tx(db_);
+        const auto id = insert_check(db_, record);
+        tx.commit();
+        return id;
+    }
+
+    [[nodiscard]] std::optional<CheckRecord> check(std::int64_t id) const override {
+        auto stmt = db_.prepare(select_check_sql() + " WHERE id = ?");
+        stmt.bind(1, id);
+        if (!stmt.step("cannot read a check")) return std::nullopt;
+        return read_check(stmt);
+    }
+
+    [[nodiscard]] std::vector<CheckRecord> list_checks(const CheckFilter& filter) const override {
+        std::string sql = select_check_sql() + " WHERE 1";
+        if (filter.date) sql += " AND substr(checked_at, 1, 10) = :date";
+        if (filter.patient) {
+            sql +=
+                " AND (reference_number = :patient OR name LIKE :like ESCAPE '\\'"
+                " OR name_kana LIKE :like ESCAPE '\\' OR trim(identification_number) = :number)";
+        }
+        if (filter.eligibility) sql += " AND eligibility = :eligibility";
+        if (filter.source) sql += " AND source = :source";
+        // A limit of 0 or less means no limit (SQLite reads a negative LIMIT that way).
+        sql += " ORDER BY checked_at DESC, id DESC LIMIT :limit";
+
+        auto stmt = db_.prepare(sql);
+        const auto at = [&stmt](const char* name) { return stmt.parameter_index(name); };
+        if (filter.date) stmt.bind(at(":date"), *filter.date);
+        if (filter.patient) {
+            stmt.bind(at(":patient"), *filter.patient);
+            stmt.bind(at(":like"), like_pattern(*filter.patient));
+            stmt.bind(at(":number"), trim_spaces(*filter.patient));
+        }
+        if (filter.eligibility) stmt.bind(at(":eligibility"), *filter.eligibility);
+        if (filter.source) stmt.bind(at(":source"), *filter.source);
+        stmt.bind(at(":limit"), filter.limit > 0 ? filter.limit : -1);
+
+        std::vector<CheckRecord> out;
+        while (stmt.step("cannot list checks")) out.push_back(read_check(stmt));
+        return out;
+    }
+
+    std::optional<IntakeRecord> add_intake(const IntakeRecord& intake,
+                                           const CheckRecord& record) override {
+        WriteTransaction tx(db_);
+        if (find_intake(intake.file_name, intake.sha256)) return std::nullopt;  // rolls back
+        IntakeRecord out = intake;
+        out.check_id = insert_check(db_, record);
+        db_.prepare(
+               "INSERT INTO intake (file_name, sha256, check_id, done, recorded_at)"
+               " VALUES (?, ?, ?, ?, ?)")
+            .bind(1, out.file_name)
+            .bind(2, out.sha256)
+            .bind(3, out.check_id)
+            .bind(4, out.done)
+            .bind(5, format_jst_iso(now_seconds()))
+            .run("cannot record the intake");
+        tx.commit();
+        return out;
+    }
+
+    [[nodiscard]] std::optional<IntakeRecord> intake(const std::string& file_name,
+                                                     const std::string& sha256) const override {
+        return find_intake(file_name, sha256);
+    }
+
+    void mark_intake_done(const std::string& file_name, const std::string& sha256) override {
+        WriteTransaction tx(db_);
+        db_.prepare("UPDATE intake SET done = 1 WHERE file_name = ? AND sha256 = ?")
+            .bind(1, file_name)
+            .bind(2, sha256)
+            .run("cannot mark the intake done");
+        if (db_.changes() == 0) {
+            throw Error(Errc::NotFound,
+                        fmt::format("no intake of {} (sha256 {}) in the store {}", file_name,
+                                    sha256, db_.path().string()),
+                        {{"path", db_.path().string()}, {"file", file_name}});
+        }
+        tx.commit();
+    }
+
+    [[nodiscard]] std::optional<BulkJob> find_bulk_job(
+        const std::string& input_sha256) const override {
+        auto stmt = db_.prepare(
+            fmt::format("SELECT {} FROM bulk_jobs WHERE input_sha256 = ?", kBulkColumns));
+        stmt.bind(1, input_sha256);
+        if (!stmt.step("cannot read a bulk job")) return std::nullopt;
+        return read_bulk_job(stmt);
+    }
+
+    std::int64_t save_bulk_job(const BulkJob& job) override {
+        WriteTransaction tx(db_);
+        std::int64_t id = job.id;
+        if (id == 0) {
+            auto stmt = db_.prepare(
+                "INSERT INTO bulk_jobs (input_sha256, confirmation_date, facility, upload_suffix,"
+                " upload_identifier, reception_number, download_round, download_suffix, state,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            bind_bulk_job(stmt, job);
+            stmt.run("cannot record the bulk job");
+            id = db_.last_insert_rowid();
+        } else {
+            auto stmt = db_.prepare(
+                "UPDATE bulk_jobs SET input_sha256 = ?, confirmation_date = ?, facility = ?,"
+                " upload_suffix = ?, upload_identifier = ?, reception_number = ?,"
+                " download_round = ?, download_suffix = ?, state = ?, created_at = ?"
+                " WHERE id = ?");
+            bind_bulk_job(stmt, job);
+            stmt.bind(11, id);
+            stmt.run("cannot update the bulk job");
+            if (db_.changes() == 0) {
+                throw Error(Errc::NotFound,
+                            fmt::format("no bulk job {} in the store {}", id, db_.path().string()),
+                            {{"path", db_.path().string()}});
+            }
+        }
+        tx.commit();
+        return id;
+    }
+
+    int next_sequence(const std::string& yyyymmdd) override {
+        WriteTransaction tx(db_);
+        auto stmt = db_.prepare(
+            "INSERT INTO sequences (day, value) VALUES (?, 1)"
+            " ON CONFLICT (day) DO UPDATE SET value = value + 1 RETURNING value");
+        stmt.bind(1, yyyymmdd);
+        if (!stmt.step("cannot advance the sequence")) {
+            db_.fail(SQLITE_INTERNAL, "the sequence returned no value");
+        }
+        const auto value = static_cast<int>(stmt.int64(0));
+        stmt.run("cannot advance the sequence");
+        tx.commit();
+        return value;
+    }
+
+    [[nodiscard]] std::filesystem::path location() const override { return db_.path(); }
+
+private:
+    void enable_wal() {
+        // The switch needs an exclusive lock, and SQLite does not wait for one while holding a
+        // shared lock (that could deadlock): when two processes create the store at once, one
+        // is told "locked" at once. It retries here within the busy timeout.
+        const auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+        for (;;) {
+            const int rc = db_.try_exec("PRAGMA journal_mode = WAL");
+            if (rc == SQLITE_OK) return;
+            if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+                db_.fail(rc, "cannot switch to WAL");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+
+    [[nodiscard]] std::optional<IntakeRecord> find_intake(const std::string& file_name,
+                                                          const std::string& sha256) const {
+        auto stmt = db_.prepare(
+            "SELECT file_name, sha256, check_id, done FROM intake"
+            " WHERE file_name = ? AND sha256 = ?");
+        stmt.bind(1, file_name).bind(2, sha256);
+        if (!stmt.step("cannot read an intake")) return std::nullopt;
+        return IntakeRecord{stmt.text(0), stmt.text(1), stmt.int64(2), stmt.int64(3) != 0};
+    }
+
+    Database db_;
+    std::chrono::milliseconds busy_timeout_;
+};
+
+[[noreturn]] void os_error(const std::filesystem::path& path, std::string_view action, int err) {
+    throw Error(Errc::StoreError,
+                fmt::format("{} for the store {}: {}", action, path.string(), std::strerror(err)),
+                {{"path", path.string()}});
+}
+
+// Missing directories are made 0700: the store holds patients' data.
+void create_private_directories(const std::filesystem::path& store_path) {
+    const auto dir = store_path.parent_path();
+    std::filesystem::path prefix;
+    for (const auto& part : dir) {
+        prefix /= part;
+        if (::mkdir(prefix.c_str(), 0700) == 0) {
+            // The umask may have removed more than group and other bits.
+            if (::chmod(prefix.c_str(), 0700) != 0) {
+                os_error(store_path, "cannot set the mode of " + prefix.string(), errno);
+            }
+        } else if (errno != EEXIST) {
+            os_error(store_path, "cannot create the directory " + prefix.string(), errno);
+        }
+    }
+}
+
+// SQLite would create the file with 0644 less the umask; creating it first makes it 0600 from
+// the first byte. An existing file keeps the mode its owner gave it.
+void create_private_file(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) return;
+        os_error(path, "cannot create the database file", errno);
+    }
+    const int rc = ::fchmod(fd, 0600);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) os_error(path, "cannot set the mode of the database file", err);
+}
+
+// SQLite gives -wal and -shm the database file's mode; this holds even if that ever changes.
+void restrict_sidecars(const std::filesystem::path& path) {
+    struct stat db {};
+    if (::stat(path.c_str(), &db) != 0) return;
+    for (const char* suffix : {"-wal", "-shm"}) {
+        const auto sidecar = path.string() + suffix;
+        struct stat st {};
+        if (::stat(sidecar.c_str(), &st) == 0 && (st.st_mode & 0777) != (db.st_mode & 0777)) {
+            ::chmod(sidecar.c_str(), db.st_mode & 0777);
+        }
+    }
+}
+
+}  // namespace
+
+std::filesystem::path default_store_path() {
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    // The XDG spec says a relative value is invalid and to be ignored.
+    if (xdg != nullptr && *xdg == '/') return std::filesystem::path(xdg) / "mynaq" / "mynaq.db";
+    std::filesystem::path home;
+    if (const char* env = std::getenv("HOME"); env != nullptr && *env != '\0') {
+        home = env;
+    } else if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr) {
+        home = pw->pw_dir;
+    }
+    if (home.empty()) {
+        throw Error(Errc::StoreError,
+                    "cannot place the store: neither XDG_DATA_HOME nor HOME is set");
+    }
+    return home / ".local" / "share" / "mynaq" / "mynaq.db";
+}
+
+std::unique_ptr<Store> open_sqlite_store(const StoreOptions& options) {
+    if (options.path.empty()) throw Error(Errc::Usage, "the store path is empty");
+    create_private_directories(options.path);
+    create_private_file(options.path);
+    auto store = std::make_unique<SqliteStore>(options.path, options.busy_timeout_ms);
+    store->initialise();
+    restrict_sidecars(options.path);
+    return store;
+}
+
+}  // namespace mynaq
