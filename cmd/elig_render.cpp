@@ -1,5 +1,6 @@
 #include "elig_render.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -11,11 +12,16 @@ namespace mynaq::cli {
 
 namespace {
 
-constexpr std::size_t kLabelWidth = 18;
+constexpr std::size_t kLabelWidth = 20;
+
+// Label padded to the column, and never touching its value.
+std::string label_cell(std::string_view label, std::size_t width) {
+    return pad_right(label, std::max(width, display_width(label) + 1));
+}
 
 void row(std::string_view label, std::string_view value) {
     if (value.empty()) return;
-    std::cout << "  " << pad_right(label, kLabelWidth) << value << '\n';
+    std::cout << "  " << label_cell(label, kLabelWidth) << value << '\n';
 }
 
 std::string lang_code(const AppContext& context) {
@@ -152,7 +158,7 @@ void print_consents(const AppContext& context, const std::string& consents_json)
             value += fmt::format(" ({} {})", context.t("elig.until"),
                                  date_text(str(c, "available_time")));
         }
-        std::cout << "    " << pad_right(label, kLabelWidth - 2) << value << '\n';
+        std::cout << "    " << label_cell(label, kLabelWidth - 2) << value << '\n';
     }
 }
 
@@ -207,7 +213,7 @@ void print_check(const AppContext& context, const CheckRecord& r) {
     std::string state = eligibility_text(context, r.eligibility);
     if (r.person_state == "error") state += fmt::format(" / {}", t("elig.person_error"));
     if (r.file_state == "failed") state = std::string(t("elig.file_failed"));
-    std::cout << pad_right(t("elig.result"), kLabelWidth + 2) << state << '\n';
+    std::cout << label_cell(t("elig.result"), kLabelWidth + 2) << state << '\n';
     const auto coverages =
         nlohmann::json::parse(r.coverage_json.empty() ? "[]" : r.coverage_json, nullptr, false);
     if (coverages.is_array() && coverages.size() > 1) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then
-#   1. a libFuzzer run of the TLV reader (clang, ASan+UBSan),
+#   1. libFuzzer runs of the TLV reader and the OQS message parser (clang, ASan+UBSan),
 #   2. the suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the suite built as shipped with -Werror; its ctest summary ends the run.
 set -euo pipefail
@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 jobs=$(nproc)
 
-echo "== fuzz: TLV reader (libFuzzer) =="
+echo "== fuzz: TLV reader and OQS message parser (libFuzzer) =="
 CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DMYNAQ_FUZZ=ON -DMYNAQ_TESTS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build-fuzz --target fuzz_tlv -j "$jobs"
-mkdir -p build-fuzz/corpus
+cmake --build build-fuzz --target fuzz_tlv fuzz_oqs_xml -j "$jobs"
+mkdir -p build-fuzz/corpus build-fuzz/corpus-oqs
 ./build-fuzz/tests/fuzz_tlv -runs=300000 -max_len=4096 -seed=1 build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -n 3
+./build-fuzz/tests/fuzz_oqs_xml -runs=100000 -max_len=8192 -seed=1 build-fuzz/corpus-oqs \
+  tests/fuzz/oqs_seeds 2>&1 | tail -n 3
 
 echo "== tests with ASan + UBSan =="
 cmake -S . -B build-asan -G Ninja -DMYNAQ_SANITIZE=ON -DMYNAQ_WERROR=ON \

@@ -199,8 +199,8 @@ struct ErrorCapture {
     std::string message;
 };
 
-// libxml2 calls the handler synchronously on the parsing thread; xmlCtxtReadMemory resets
-// the context's user fields, so the capture is found through a thread-local set around the call.
+// libxml2 calls the handler synchronously on the parsing thread and passes it the context's
+// userData, which xmlCtxtReadMemory may reset; a thread-local set around the call is robust.
 thread_local ErrorCapture* current_capture = nullptr;
 
 class CaptureScope {

@@ -199,3 +199,38 @@ TEST_CASE("elig query writes Shift_JIS requests when configured") {
                              "--number", "223344", "--birthdate", "19920715"});
     CHECK(j["check"]["eligibility"] == "valid");
 }
+
+TEST_CASE("elig query waits out a slow terminal within the timeout and gives up after it") {
+    Rig rig(oqsrig::Options{"", 2});
+    rig.start_terminal({"--delay-ms", "400"});
+    CHECK(rig.json(kP01, 0)["check"]["eligibility"] == "valid");
+    rig.stop_terminal();
+    rig.start_terminal({"--delay-ms", "4000"});
+    auto args = kP01;
+    args.emplace_back("--json");
+    const auto r = rig.run(args);
+    CHECK(r.exit_code == 75);
+    CHECK(nlohmann::json::parse(r.out)["error"]["code"] == "OQS_TIMEOUT");
+}
+
+TEST_CASE("elig show of a check that does not exist is NOT_FOUND") {
+    Rig rig;
+    const auto j = rig.json({"elig", "show", "999"}, 69);
+    CHECK(j["error"]["code"] == "NOT_FOUND");
+}
+
+TEST_CASE("elig query without facility.code is a configuration error naming the key") {
+    Rig rig;
+    std::string cfg;
+    {
+        std::ifstream in(rig.config_file());
+        for (std::string line; std::getline(in, line);) {
+            if (line.find("facility:") == 0 || line.find("  code:") == 0) continue;
+            cfg += line + "\n";
+        }
+    }
+    std::ofstream(rig.config_file()) << cfg;
+    const auto r = rig.run(kP01);
+    CHECK(r.exit_code == 78);
+    CHECK(r.err.find("facility.code") != std::string::npos);
+}
