@@ -3,13 +3,16 @@
 // technician would type them, narrated step by step. Exit 0 only if every step worked.
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "card_session.hpp"
 #include "commands.hpp"
 #include "mynaq/process.hpp"
+#include "mynaq/sim/oqs_terminal.hpp"
 #include "sim_support.hpp"
 
 namespace mynaq::cli {
@@ -24,6 +27,32 @@ struct Step {
     std::vector<std::string> args;
     std::map<std::string, std::string> env;
     std::string_view title_ja, title_en;
+    int expected_exit = 0;
+    std::function<void()> before = {};  // e.g. make the emulated 端末 fail for an outage
+};
+
+// The emulated 資格確認端末 answering on its own thread for the demo's eligibility steps.
+class DemoTerminal {
+public:
+    explicit DemoTerminal(const std::filesystem::path& root) : terminal_(options(root)) {
+        thread_ = std::jthread([this](std::stop_token stop) { terminal_.run(stop); });
+    }
+    sim::OqsTerminal& terminal() { return terminal_; }
+    void stop() {
+        thread_.request_stop();
+        if (thread_.joinable()) thread_.join();
+    }
+
+private:
+    static sim::OqsTerminalOptions options(const std::filesystem::path& root) {
+        sim::OqsTerminalOptions o;
+        o.root = root;
+        o.people = sim::load_people(data_dir() / "sim" / "people.yaml");
+        o.poll = std::chrono::milliseconds(100);
+        return o;
+    }
+    sim::OqsTerminal terminal_;
+    std::jthread thread_;
 };
 
 std::filesystem::path make_work_dir(const DemoOptions& options) {
@@ -50,12 +79,23 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     VirtualCardStation station(work, make_virtual_card_config(work / "card", "plastic", ""), {});
     const std::string pin = station.config().auth_pin;
     const std::string code_b = sim::verification_number_b(station.config().holder);
+    DemoTerminal oqs_terminal(work / "oqs");
     const auto config_file = work / "config.yaml";
     {
         std::ofstream config(config_file);
         config << "card:\n  wait_ms: 5000\n  apdu_timeout_ms: 5000\n"
-               << "trust:\n  anchor_dirs:\n    - " << station.trust_dir().string() << '\n';
+               << "trust:\n  anchor_dirs:\n    - " << station.trust_dir().string() << '\n'
+               << "facility:\n  code: \"1312345678\"\n"
+               << "oqs:\n  folder:\n    root: " << (work / "oqs").string()
+               << "\n    timeout_s: 2\n    stable_read_ms: 50\n"
+               << "store:\n  path: " << (work / "mynaq.db").string() << '\n';
     }
+    const std::string reservations = (work / "reservations.csv").string();
+    std::ofstream(reservations) << "chart_id,insurer_number,symbol,number,branch,birthdate\n"
+                                   "C0001,06139992,1234,5678,01,1980-01-01\n"
+                                   "C0002,139998,模擬01,223344,,1992-07-15\n"
+                                   "C0003,39139993,,00012345,,1940-03-02\n";
+    auto& emulated = oqs_terminal.terminal();
     const std::string photo = (work / "photo.jp2").string();
     const std::vector<Step> steps{
         {{"card", "readers"}, {}, "カードリーダーの一覧", "List the readers"},
@@ -80,6 +120,51 @@ int run_demo(AppContext& context, const DemoOptions& options) {
          "顔写真の読み取り (照合番号B)",
          "Face photo (verification number B)"},
         {{"card", "doctor", "--rounds", "20"}, {}, "リーダー診断", "Reader diagnosis"},
+        {{"elig", "query", "--insurer", "06139984", "--number", "101", "--branch", "02",
+          "--birthdate", "1975-11-22", "--limit-consent"},
+         {},
+         "資格確認書の番号で資格確認 (限度額情報の同意あり)",
+         "Eligibility by the numbers of a 資格確認書 (限度額 consent given)"},
+        {{"elig", "query", "--insurer", "06139976", "--symbol", "3333", "--number", "909",
+          "--branch", "01", "--birthdate", "1985-12-31"},
+         {},
+         "資格を喪失した患者 (無効と表示され、終了コード 1)",
+         "A patient whose coverage ended (shown as not valid, exit 1)",
+         1},
+        {{"elig", "batch", "--csv", reservations, "--interval", "0.2"},
+         {},
+         "予約患者の一括照会",
+         "Bulk query of the day's reservations"},
+        {{"elig", "watch", "--once"},
+         {},
+         "顔認証付きカードリーダーの結果を取り込む (3件)",
+         "Take in three face-reader results",
+         0,
+         [&emulated] {
+             for (std::size_t i = 0; i < 3; ++i) (void)emulated.write_face_result(i);
+             std::this_thread::sleep_for(std::chrono::milliseconds(400));
+         }},
+        {{"elig", "query", "--insurer", "06139992", "--symbol", "1234", "--number", "5678",
+          "--branch", "01", "--birthdate", "1980-01-01"},
+         {},
+         "障害: 資格確認端末が応答しない (OQS_TIMEOUT, 終了コード 75)",
+         "Outage: the terminal does not answer (OQS_TIMEOUT, exit 75)",
+         75,
+         [&emulated] {
+             auto faults = emulated.faults();
+             faults.never_answer = true;
+             emulated.set_faults(faults);
+         }},
+        {{"elig", "list"},
+         {},
+         "記録された資格確認の一覧",
+         "The checks recorded in the store",
+         0,
+         [&emulated] {
+             auto faults = emulated.faults();
+             faults.never_answer = false;
+             emulated.set_faults(faults);
+         }},
     };
 
     const std::string self = self_executable();
@@ -97,22 +182,24 @@ int run_demo(AppContext& context, const DemoOptions& options) {
         for (const auto& a : step.args) shown += " " + a;
         say(fmt::format("\n── {} {}/{}: {} ──\n$ {}", context.t("demo.step"), index, steps.size(),
                         ja ? step.title_ja : step.title_en, shown));
+        if (step.before) step.before();
         ProcessOptions process;
         process.env = step.env;
         process.capture_output = context.json();
         process.timeout = std::chrono::milliseconds(60'000);
         const ProcessResult r = run_process(argv, process);
-        const bool ok = r.exit_code == 0;
+        const bool ok = r.exit_code == step.expected_exit;
         all_ok = all_ok && ok;
         if (context.json()) {
             nlohmann::json output = nlohmann::json::parse(r.out, nullptr, false);
             results.push_back({{"step", index},
                                {"command", shown},
                                {"exit", r.exit_code},
+                               {"expected_exit", step.expected_exit},
                                {"ok", ok},
                                {"output", output.is_discarded() ? nlohmann::json(r.out) : output}});
         } else if (!ok) {
-            say(fmt::format("  -> exit {}", r.exit_code));
+            say(fmt::format("  -> exit {} (expected {})", r.exit_code, step.expected_exit));
         }
     }
     {
@@ -130,6 +217,7 @@ int run_demo(AppContext& context, const DemoOptions& options) {
         }
     }
     station.stop();
+    oqs_terminal.stop();
     if (temporary) {
         std::error_code ec;
         std::filesystem::remove_all(work, ec);
@@ -150,7 +238,8 @@ void add_demo_command(Registry registry) {
     static DemoOptions options;
     auto* demo = registry.app.add_subcommand(
         "demo",
-        "Show the product on embedded defaults: private pcscd, virtual card, every card command");
+        "Show the product on embedded defaults: virtual card on a private pcscd, emulated "
+        "資格確認端末, SQLite store");
     demo->add_option("--keep", options.keep_dir, "Work in DIR and keep it (logs, photo, test PKI)")
         ->type_name("DIR");
     demo->callback([&] { action = [&] { return run_demo(context, options); }; });

@@ -104,7 +104,7 @@ complete -c mynaq -f
 complete -c mynaq -n "__mynaq_at ''" -a card -d 'Read the My Number card through PC/SC'
 complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list'
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
-complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: private pcscd, virtual card, every card command'
+complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: virtual card on a private pcscd, emulated 資格確認端末, SQLite store'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
 complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'

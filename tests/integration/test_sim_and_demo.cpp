@@ -51,10 +51,16 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     REQUIRE(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["ok"] == true);
-    REQUIRE(j["steps"].size() == 8);
+    REQUIRE(j["steps"].size() == 14);
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
-    CHECK(j["steps"][7]["step"] == "privacy");
+    // Eligibility against the emulated 資格確認端末, stored in SQLite.
+    CHECK(j["steps"][7]["output"]["check"]["eligibility"] == "valid");
+    CHECK(j["steps"][8]["output"]["check"]["eligibility"] == "invalid");
+    CHECK(j["steps"][9]["output"]["normal"] == 3);
+    CHECK(j["steps"][11]["output"]["error"]["code"] == "OQS_TIMEOUT");
+    CHECK(j["steps"][12]["output"]["count"] == 8);
+    CHECK(j["steps"][13]["step"] == "privacy");
 }
 
 TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {
