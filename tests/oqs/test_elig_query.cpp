@@ -234,3 +234,29 @@ TEST_CASE("elig query without facility.code is a configuration error naming the 
     CHECK(r.exit_code == 78);
     CHECK(r.err.find("facility.code") != std::string::npos);
 }
+
+TEST_CASE("elig query shows 高齢受給者, 特定疾病 and 医療扶助 the way reception reads them") {
+    Rig rig;
+    rig.start_terminal();
+    auto r = rig.run({"--lang", "ja", "elig", "query", "--insurer", "06279996", "--symbol", "7001",
+                      "--number", "42", "--branch", "00", "--birthdate", "19530510"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("高齢受給者証") != std::string::npos);
+    CHECK(r.out.find("2割") != std::string::npos);
+
+    r = rig.run({"--lang", "ja", "elig", "query", "--insurer", "01139997", "--symbol", "8888",
+                 "--number", "7", "--branch", "01", "--birthdate", "19680204", "--limit-consent"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("特定疾病") != std::string::npos);
+    CHECK(r.out.find("人工透析") != std::string::npos);
+
+    const auto j = rig.json({"elig", "query", "--insurer", "12139994", "--number", "1234566",
+                             "--birthdate", "19590918"});
+    const auto& coverage = j["check"]["coverage"];
+    REQUIRE(coverage.size() >= 1);
+    CHECK(coverage[0]["InsuredCardClassification"] == "A1");
+    CHECK(coverage[0].contains("MedicalTicketInfo"));
+    r = rig.run({"--lang", "ja", "elig", "query", "--insurer", "12139994", "--number", "1234566",
+                 "--birthdate", "19590918"});
+    CHECK(r.out.find("医療扶助") != std::string::npos);
+}
