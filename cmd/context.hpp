@@ -23,8 +23,9 @@ struct GlobalOptions {
     std::string config_file;  // --config
     std::string reader;       // --reader
     int verbose = 0;
-    std::string trace_file;    // --trace
-    double wait_seconds = -1;  // card --wait; negative: from the configuration
+    std::string trace_file;     // --trace
+    double wait_seconds = -1;   // card --wait; negative: from the configuration
+    std::string operator_name;  // --operator: who is at the terminal (audit trail)
 };
 
 class AppContext {

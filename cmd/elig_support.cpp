@@ -1,5 +1,10 @@
 #include "elig_support.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "mynaq/error.hpp"
@@ -9,11 +14,32 @@
 namespace mynaq::cli {
 
 std::unique_ptr<Store> open_store(const AppContext& context) {
-    StoreOptions options;
-    options.path =
-        context.config.store.path.empty() ? default_store_path() : context.config.store.path;
-    context.debug(fmt::format("store: {}", options.path.string()));
-    return open_sqlite_store(options);
+    std::unique_ptr<Store> store;
+    if (!context.config.store.url.empty()) {
+        // A server database shared by several terminals (store.url wins over store.path).
+        store = open_store_url(context.config.store.url);
+    } else {
+        StoreOptions options;
+        options.path =
+            context.config.store.path.empty() ? default_store_path() : context.config.store.path;
+        context.debug(fmt::format("store: {}", options.path.string()));
+        store = open_sqlite_store(options);
+    }
+    store->set_operator(operator_name(context));
+    return store;
+}
+
+std::string operator_name(const AppContext& context) {
+    if (!context.options.operator_name.empty()) return context.options.operator_name;
+    if (context.config.operator_name && !context.config.operator_name->empty()) {
+        return *context.config.operator_name;
+    }
+    // The account, not $USER: the environment is easier to change than the uid.
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr) {
+        return pw->pw_name;
+    }
+    if (const char* user = std::getenv("USER"); user != nullptr && *user != '\0') return user;
+    return fmt::format("uid:{}", ::geteuid());
 }
 
 std::unique_ptr<oqs::Exchange> open_exchange(const AppContext& context) {

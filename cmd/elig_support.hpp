@@ -11,7 +11,11 @@
 
 namespace mynaq::cli {
 
+// The store from the configuration, its operator set (operator_name()) for the audit trail.
 std::unique_ptr<Store> open_store(const AppContext& context);
+// Who is at the terminal: --operator, else `operator` in the configuration, else the login
+// name of the process.
+std::string operator_name(const AppContext& context);
 std::unique_ptr<oqs::Exchange> open_exchange(const AppContext& context);
 // facility.code, or Error{ConfigInvalid} saying where to set it.
 std::string facility_code(const AppContext& context);

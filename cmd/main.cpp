@@ -40,10 +40,17 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", o.verbose, "Diagnostics on stderr");
     app.add_option("--trace", o.trace_file, "Write an APDU transcript to FILE (secrets redacted)")
         ->type_name("FILE");
+    app.add_option("--operator", o.operator_name,
+                   "Who is at the terminal, for the audit trail (default: configuration, then the "
+                   "login name)")
+        ->type_name("NAME");
 
     cli::Registry registry{app, context, action};
     cli::add_card_commands(registry);
     cli::add_elig_commands(registry);
+    cli::add_consent_commands(registry);
+    cli::add_audit_commands(registry);
+    cli::add_store_commands(registry);
     cli::add_sim_commands(registry);
     cli::add_demo_command(registry);
     cli::add_completions_command(registry);

@@ -6,119 +6,184 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig sim demo'
-            opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--lang --config --reader --trace'
+            subs='card elig consent audit store sim demo'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
             ;;
         'card')
             subs='readers info cert pin-status verify-pin photo watch apdu doctor'
-            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--wait --lang --config --reader --trace'
+            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--wait --lang --config --reader --trace --operator'
             ;;
         'card readers')
             subs=''
-            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--wait --lang --config --reader --trace'
+            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--wait --lang --config --reader --trace --operator'
             ;;
         'card info')
             subs=''
-            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--wait --lang --config --reader --trace'
+            opts='--help -h --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--wait --lang --config --reader --trace --operator'
             ;;
         'card cert')
             subs=''
-            opts='--help -h --pem --der --ca --out --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--out --wait --lang --config --reader --trace'
+            opts='--help -h --pem --der --ca --out --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--out --wait --lang --config --reader --trace --operator'
             ;;
         'card pin-status')
             subs=''
-            opts='--help -h --app --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--app --wait --lang --config --reader --trace'
+            opts='--help -h --app --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--app --wait --lang --config --reader --trace --operator'
             ;;
         'card verify-pin')
             subs=''
-            opts='--help -h --force --pin-env --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--pin-env --wait --lang --config --reader --trace'
+            opts='--help -h --force --pin-env --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--pin-env --wait --lang --config --reader --trace --operator'
             ;;
         'card photo')
             subs=''
-            opts='--help -h --out --force --code-env --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--out --code-env --wait --lang --config --reader --trace'
+            opts='--help -h --out --force --code-env --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--out --code-env --wait --lang --config --reader --trace --operator'
             ;;
         'card watch')
             subs=''
-            opts='--help -h --count --timeout --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--count --timeout --wait --lang --config --reader --trace'
+            opts='--help -h --count --timeout --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--count --timeout --wait --lang --config --reader --trace --operator'
             ;;
         'card apdu')
             subs=''
-            opts='--help -h --app --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--app --wait --lang --config --reader --trace'
+            opts='--help -h --app --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--app --wait --lang --config --reader --trace --operator'
             ;;
         'card doctor')
             subs=''
-            opts='--help -h --rounds --wait --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--rounds --wait --lang --config --reader --trace'
+            opts='--help -h --rounds --wait --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--rounds --wait --lang --config --reader --trace --operator'
             ;;
         'elig')
             subs='query show list batch watch'
-            opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--lang --config --reader --trace'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
             ;;
         'elig query')
             subs=''
-            opts='--help -h --insurer --symbol --number --branch --birthdate --date --limit-consent --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace'
+            opts='--help -h --insurer --symbol --number --branch --birthdate --date --limit-consent --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace --operator'
             ;;
         'elig show')
             subs=''
-            opts='--help -h --raw --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--lang --config --reader --trace'
+            opts='--help -h --raw --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
             ;;
         'elig list')
             subs=''
-            opts='--help -h --date --patient --state --source --limit --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--date --patient --state --source --limit --lang --config --reader --trace'
+            opts='--help -h --date --patient --state --source --limit --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--date --patient --state --source --limit --lang --config --reader --trace --operator'
             ;;
         'elig batch')
             subs=''
-            opts='--help -h --csv --date --interval --new --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--csv --date --interval --lang --config --reader --trace'
+            opts='--help -h --csv --date --interval --new --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--csv --date --interval --lang --config --reader --trace --operator'
             ;;
         'elig watch')
             subs=''
-            opts='--help -h --once --interval --mode --all-days --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--interval --mode --lang --config --reader --trace'
+            opts='--help -h --once --interval --mode --all-days --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--interval --mode --lang --config --reader --trace --operator'
+            ;;
+        'consent')
+            subs='record check show list export'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'consent record')
+            subs=''
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --category --all --withdraw --source --expires-hours --note --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --category --source --expires-hours --note --lang --config --reader --trace --operator'
+            ;;
+        'consent check')
+            subs=''
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --category --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --category --lang --config --reader --trace --operator'
+            ;;
+        'consent show')
+            subs=''
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator'
+            ;;
+        'consent list')
+            subs=''
+            opts='--help -h --category --limit --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--category --limit --lang --config --reader --trace --operator'
+            ;;
+        'consent export')
+            subs=''
+            opts='--help -h --format --out --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--format --out --lang --config --reader --trace --operator'
+            ;;
+        'audit')
+            subs='verify list'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'audit verify')
+            subs=''
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'audit list')
+            subs=''
+            opts='--help -h --from --to --operator --action --limit --version --json --lang --config --reader --verbose -v --trace'
+            vopts='--from --to --operator --action --limit --lang --config --reader --trace'
+            ;;
+        'store')
+            subs='purge migrate copy'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'store purge')
+            subs=''
+            opts='--help -h --before --claims-years --other-years --yes --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--before --claims-years --other-years --lang --config --reader --trace --operator'
+            ;;
+        'store migrate')
+            subs=''
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'store copy')
+            subs=''
+            opts='--help -h --to --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--to --lang --config --reader --trace --operator'
             ;;
         'sim')
             subs='card run oqs oqs-api'
-            opts='--help -h --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--lang --config --reader --trace'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
             ;;
         'sim card')
             subs=''
-            opts='--help -h --host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --block-pin --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace'
+            opts='--help -h --host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --block-pin --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace --operator'
             ;;
         'sim run')
             subs=''
-            opts='--help -h --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --block-pin --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace'
+            opts='--help -h --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --block-pin --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace --operator'
             ;;
         'sim oqs')
             subs=''
-            opts='--help -h --root --people --institution --encoding --delay-ms --never-answer --err --segment9 --shuffle --zip-bulk --processing-rounds --faces-per-second --faces --once --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace'
+            opts='--help -h --root --people --institution --encoding --delay-ms --never-answer --err --segment9 --shuffle --zip-bulk --processing-rounds --faces-per-second --faces --once --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace --operator'
             ;;
         'sim oqs-api')
             subs=''
-            opts='--help -h --port --pki --people --token-lifetime --fail-5xx --delay-ms --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace'
+            opts='--help -h --port --pki --people --token-lifetime --fail-5xx --delay-ms --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace --operator'
             ;;
         'demo')
             subs=''
-            opts='--help -h --keep --version --json --lang --config --reader --verbose -v --trace'
-            vopts='--keep --lang --config --reader --trace'
+            opts='--help -h --keep --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--keep --lang --config --reader --trace --operator'
             ;;
         *) subs='' opts='' vopts='' ;;
     esac
@@ -139,7 +204,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--symbol | *:--number | *:--patient | *:--csv | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
@@ -158,11 +223,20 @@ _mynaq_value() {
         'elig list:--state')
             mapfile -t COMPREPLY < <(compgen -W 'valid invalid invalid_newer no_qualification multiple valid_unregistered unknown' -- "$cur")
             ;;
-        *:--source)
+        'elig list:--source')
             mapfile -t COMPREPLY < <(compgen -W 'query bulk face fallback' -- "$cur")
             ;;
         *:--mode)
             mapfile -t COMPREPLY < <(compgen -W 'copy move' -- "$cur")
+            ;;
+        *:--category)
+            mapfile -t COMPREPLY < <(compgen -W 'drugs diagnosis checkups surgery diagnosis-name infection allergy drug-allergy tests prescriptions limit specific-disease' -- "$cur")
+            ;;
+        'consent record:--source')
+            mapfile -t COMPREPLY < <(compgen -W 'oral written portal' -- "$cur")
+            ;;
+        *:--format)
+            mapfile -t COMPREPLY < <(compgen -W 'csv json' -- "$cur")
             ;;
         *:--host)
             mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")

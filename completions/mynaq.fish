@@ -5,11 +5,17 @@
 function __mynaq_subs
     switch "$argv"
         case ''
-            printf '%s\n' card elig sim demo
+            printf '%s\n' card elig consent audit store sim demo
         case 'card'
             printf '%s\n' readers info cert pin-status verify-pin photo watch apdu doctor
         case 'elig'
             printf '%s\n' query show list batch watch
+        case 'consent'
+            printf '%s\n' record check show list export
+        case 'audit'
+            printf '%s\n' verify list
+        case 'store'
+            printf '%s\n' purge migrate copy
         case 'sim'
             printf '%s\n' card run oqs oqs-api
     end
@@ -18,51 +24,77 @@ end
 function __mynaq_vopts
     switch "$argv"
         case ''
-            printf '%s\n' --lang --config --reader --trace
+            printf '%s\n' --lang --config --reader --trace --operator
         case 'card'
-            printf '%s\n' --wait --lang --config --reader --trace
+            printf '%s\n' --wait --lang --config --reader --trace --operator
         case 'card readers'
-            printf '%s\n' --wait --lang --config --reader --trace
+            printf '%s\n' --wait --lang --config --reader --trace --operator
         case 'card info'
-            printf '%s\n' --wait --lang --config --reader --trace
+            printf '%s\n' --wait --lang --config --reader --trace --operator
         case 'card cert'
-            printf '%s\n' --out --wait --lang --config --reader --trace
+            printf '%s\n' --out --wait --lang --config --reader --trace --operator
         case 'card pin-status'
-            printf '%s\n' --app --wait --lang --config --reader --trace
+            printf '%s\n' --app --wait --lang --config --reader --trace --operator
         case 'card verify-pin'
-            printf '%s\n' --pin-env --wait --lang --config --reader --trace
+            printf '%s\n' --pin-env --wait --lang --config --reader --trace --operator
         case 'card photo'
-            printf '%s\n' --out --code-env --wait --lang --config --reader --trace
+            printf '%s\n' --out --code-env --wait --lang --config --reader --trace --operator
         case 'card watch'
-            printf '%s\n' --count --timeout --wait --lang --config --reader --trace
+            printf '%s\n' --count --timeout --wait --lang --config --reader --trace --operator
         case 'card apdu'
-            printf '%s\n' --app --wait --lang --config --reader --trace
+            printf '%s\n' --app --wait --lang --config --reader --trace --operator
         case 'card doctor'
-            printf '%s\n' --rounds --wait --lang --config --reader --trace
+            printf '%s\n' --rounds --wait --lang --config --reader --trace --operator
         case 'elig'
-            printf '%s\n' --lang --config --reader --trace
+            printf '%s\n' --lang --config --reader --trace --operator
         case 'elig query'
-            printf '%s\n' --insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace
+            printf '%s\n' --insurer --symbol --number --branch --birthdate --date --lang --config --reader --trace --operator
         case 'elig show'
-            printf '%s\n' --lang --config --reader --trace
+            printf '%s\n' --lang --config --reader --trace --operator
         case 'elig list'
-            printf '%s\n' --date --patient --state --source --limit --lang --config --reader --trace
+            printf '%s\n' --date --patient --state --source --limit --lang --config --reader --trace --operator
         case 'elig batch'
-            printf '%s\n' --csv --date --interval --lang --config --reader --trace
+            printf '%s\n' --csv --date --interval --lang --config --reader --trace --operator
         case 'elig watch'
-            printf '%s\n' --interval --mode --lang --config --reader --trace
+            printf '%s\n' --interval --mode --lang --config --reader --trace --operator
+        case 'consent'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'consent record'
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --category --source --expires-hours --note --lang --config --reader --trace --operator
+        case 'consent check'
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --category --lang --config --reader --trace --operator
+        case 'consent show'
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator
+        case 'consent list'
+            printf '%s\n' --category --limit --lang --config --reader --trace --operator
+        case 'consent export'
+            printf '%s\n' --format --out --lang --config --reader --trace --operator
+        case 'audit'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'audit verify'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'audit list'
+            printf '%s\n' --from --to --operator --action --limit --lang --config --reader --trace
+        case 'store'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'store purge'
+            printf '%s\n' --before --claims-years --other-years --lang --config --reader --trace --operator
+        case 'store migrate'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'store copy'
+            printf '%s\n' --to --lang --config --reader --trace --operator
         case 'sim'
-            printf '%s\n' --lang --config --reader --trace
+            printf '%s\n' --lang --config --reader --trace --operator
         case 'sim card'
-            printf '%s\n' --host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace
+            printf '%s\n' --host --port --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace --operator
         case 'sim run'
-            printf '%s\n' --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace
+            printf '%s\n' --profile --state --photo --log --delay-ms --stop-after --remove-after --auth-tries --lang --config --reader --trace --operator
         case 'sim oqs'
-            printf '%s\n' --root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace
+            printf '%s\n' --root --people --institution --encoding --delay-ms --processing-rounds --faces-per-second --faces --lang --config --reader --trace --operator
         case 'sim oqs-api'
-            printf '%s\n' --port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace
+            printf '%s\n' --port --pki --people --token-lifetime --fail-5xx --delay-ms --lang --config --reader --trace --operator
         case 'demo'
-            printf '%s\n' --keep --lang --config --reader --trace
+            printf '%s\n' --keep --lang --config --reader --trace --operator
     end
 end
 
@@ -103,16 +135,20 @@ end
 complete -c mynaq -f
 complete -c mynaq -n "__mynaq_at ''" -a card -d 'Read the My Number card through PC/SC'
 complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list'
+complete -c mynaq -n "__mynaq_at ''" -a consent -d 'Consent ledger (閲覧同意): record, check, show, list, export'
+complete -c mynaq -n "__mynaq_at ''" -a audit -d 'Audit trail of the store: verify the hash chain, list records'
+complete -c mynaq -n "__mynaq_at ''" -a store -d 'The store: purge by the retention rules, migrate, copy to another store'
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
 complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: virtual card on a private pcscd, emulated 資格確認端末, SQLite store'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
 complete -c mynaq -n "__mynaq_at 'card'" -a readers -d 'List readers and whether a card is present'
 complete -c mynaq -n "__mynaq_at 'card'" -a info -d 'Token type, ATR, card info, certificate summary, retry counters'
 complete -c mynaq -n "__mynaq_at 'card'" -a cert -d 'The user-authentication certificate (EF 000A)'
@@ -179,6 +215,71 @@ complete -c mynaq -n "__mynaq_at 'elig watch'" -l once -d 'Take in what is there
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l interval -x -d 'Seconds between scans when no change is notified (default 1)'
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l mode -x -a 'copy move' -d 'copy (leave files) or move (to oqs.folder.face_done)'
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l all-days -d 'Also take in files read on earlier days'
+complete -c mynaq -n "__mynaq_at 'consent'" -a record -d 'Record consent given orally, in writing or in マイナポータル (prompt or flags)'
+complete -c mynaq -n "__mynaq_at 'consent'" -a check -d 'Is consent valid now? Exit status 0 valid, 1 not valid'
+complete -c mynaq -n "__mynaq_at 'consent'" -a show -d 'Latest state of every category and the history'
+complete -c mynaq -n "__mynaq_at 'consent'" -a list -d 'List ledger entries, newest first'
+complete -c mynaq -n "__mynaq_at 'consent'" -a export -d 'Every entry as CSV or JSON'
+complete -c mynaq -n "__mynaq_at 'consent'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent record'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l reference -x -d '照会番号 (ReferenceNumber)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l category -x -a 'drugs diagnosis checkups surgery diagnosis-name infection allergy drug-allergy tests prescriptions limit specific-disease' -d 'Category (repeatable): drugs, diagnosis, …'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l all -d 'Every 閲覧同意 category (as 「すべてに同意する」)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l withdraw -d 'Record a withdrawal (flag 0) instead'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l source -x -a 'oral written portal' -d 'How consent was given (default oral)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l expires-hours -x -d 'Consent lasts H hours (default 24 for oral, none otherwise; 0: none)'
+complete -c mynaq -n "__mynaq_at 'consent record'" -l note -r -F -d 'Free text kept with the entry'
+complete -c mynaq -n "__mynaq_at 'consent check'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l reference -x -d '照会番号 (ReferenceNumber)'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'consent check'" -l category -x -a 'drugs diagnosis checkups surgery diagnosis-name infection allergy drug-allergy tests prescriptions limit specific-disease' -d 'Category: drugs, diagnosis, …'
+complete -c mynaq -n "__mynaq_at 'consent show'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l reference -x -d '照会番号 (ReferenceNumber)'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'consent show'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'consent list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent list'" -l category -x -a 'drugs diagnosis checkups surgery diagnosis-name infection allergy drug-allergy tests prescriptions limit specific-disease' -d 'Only this category'
+complete -c mynaq -n "__mynaq_at 'consent list'" -l limit -x -d 'At most this many (default 50)'
+complete -c mynaq -n "__mynaq_at 'consent export'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'consent export'" -l format -x -a 'csv json' -d 'csv (UTF-8 with BOM) or json (default csv)'
+complete -c mynaq -n "__mynaq_at 'consent export'" -l out -r -F -d 'Write to FILE (mode 0600) instead of stdout'
+complete -c mynaq -n "__mynaq_at 'audit'" -a verify -d 'Walk the hash chain; exit status 0 intact, 1 broken (first bad record shown)'
+complete -c mynaq -n "__mynaq_at 'audit'" -a list -d 'List audit records, oldest first'
+complete -c mynaq -n "__mynaq_at 'audit'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'audit verify'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'audit list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'audit list'" -l from -x -d 'From this day (JST), inclusive'
+complete -c mynaq -n "__mynaq_at 'audit list'" -l to -x -d 'To this day (JST), inclusive'
+complete -c mynaq -n "__mynaq_at 'audit list'" -l operator -x -d 'Only records by this operator'
+complete -c mynaq -n "__mynaq_at 'audit list'" -l action -x -d 'Action, or a prefix ending in \'.\' (consent.)'
+complete -c mynaq -n "__mynaq_at 'audit list'" -l limit -x -d 'At most this many (default 1000)'
+complete -c mynaq -n "__mynaq_at 'store'" -a purge -d 'Delete records older than a date, as the retention rules allow (audited)'
+complete -c mynaq -n "__mynaq_at 'store'" -a migrate -d 'Bring the store\'s schema up to date; print its version'
+complete -c mynaq -n "__mynaq_at 'store'" -a copy -d 'Copy every record into an empty store (e.g. SQLite to PostgreSQL)'
+complete -c mynaq -n "__mynaq_at 'store'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'store purge'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'store purge'" -l before -x -d 'Delete records from before this day (JST)'
+complete -c mynaq -n "__mynaq_at 'store purge'" -l claims-years -x -d 'Keep checks and fallback cases this many years (default 5)'
+complete -c mynaq -n "__mynaq_at 'store purge'" -l other-years -x -d 'Keep consents, intake and bulk jobs this many years (default 3)'
+complete -c mynaq -n "__mynaq_at 'store purge'" -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c mynaq -n "__mynaq_at 'store migrate'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'store copy'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'store copy'" -l to -x -d 'postgresql://… or an SQLite file path'
 complete -c mynaq -n "__mynaq_at 'sim'" -a card -d 'Run the virtual My Number card on a vpcd reader'
 complete -c mynaq -n "__mynaq_at 'sim'" -a run -d 'Run COMMAND with a private pcscd and the virtual card (PCSCLITE_CSOCK_NAME set)'
 complete -c mynaq -n "__mynaq_at 'sim'" -a oqs -d 'Emulate the 資格確認端末: answer req/ into res/, write face results into face/'

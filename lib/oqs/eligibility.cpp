@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "mynaq/consent.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 
@@ -62,6 +63,32 @@ void summarise(const std::vector<Coverage>& coverages, CheckRecord& r) {
     r.reference_number = c.get("ReferenceNumber");
     r.coverage_json = coverages_json(coverages);
     r.consents_json = consents_json(coverages);
+}
+
+// The consent flags of the result become ledger entries stored with the check. The 閲覧同意
+// flags were given at a card reader (now or, for a query, earlier); the 限度額 flag of a query
+// is the one the clinic asserted in its request. A result that names no patient well enough
+// for a key (a failed file) gives none.
+void attach_consents(const std::vector<Coverage>& coverages, bool from_query, CheckRecord& r) {
+    if (coverages.empty() || coverages.front().consents.empty()) return;
+    std::vector<ConsentFlag> from_reader;
+    std::vector<ConsentFlag> asserted;
+    for (const auto& e : coverages.front().consents) {
+        const bool limit = e.element == "LimitApplicationCertificateRelated";
+        (from_query && limit ? asserted : from_reader)
+            .emplace_back(e.element, e.flag, e.cons_time, e.available_time);
+    }
+    std::string key;
+    try {
+        key = patient_key(r.reference_number, r.insurer_number, r.card_symbol,
+                          r.identification_number, r.branch_number, r.birthdate);
+    } catch (const Error&) {
+        return;
+    }
+    r.consents = consents_from_flags(key, from_reader, "reader");
+    for (auto& c : consents_from_flags(key, asserted, "query_flag")) {
+        r.consents.push_back(std::move(c));
+    }
 }
 
 void fill_from_search(const SearchInfo& s, CheckRecord& r) {
@@ -194,6 +221,7 @@ CheckRecord to_check_record(const QualificationResult& result, const CheckContex
     }
     summarise(result.coverages, r);
     if (result.echo) fill_from_search(*result.echo, r);
+    attach_consents(result.coverages, context.source != "face", r);
     r.raw_xml = raw_utf8(result.document);
     return r;
 }

@@ -81,6 +81,53 @@ CREATE TABLE sequences (
     value INTEGER NOT NULL
 );
 )sql",
+    // 2: the audit chain, its head, and the consent ledger.
+    R"sql(
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_at ON audit (at);
+CREATE INDEX audit_day ON audit (substr(at, 1, 10));
+CREATE INDEX audit_action ON audit (action);
+-- Records are only ever appended. The triggers stop a careless UPDATE or DELETE; a deliberate
+-- one (dropping them first) is what the hash chain is there to reveal.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit records cannot be changed'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit records cannot be deleted'); END;
+
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TABLE consents (
+    id INTEGER PRIMARY KEY,
+    patient_key TEXT NOT NULL,
+    category TEXT NOT NULL,
+    flag TEXT NOT NULL DEFAULT '',
+    consented_at TEXT NOT NULL DEFAULT '',
+    expires_at TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    recorded_by TEXT NOT NULL DEFAULT '',
+    check_id INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX consents_patient_category ON consents (patient_key, category);
+CREATE INDEX consents_recorded_day ON consents (substr(recorded_at, 1, 10));
+CREATE INDEX consents_check_id ON consents (check_id);
+)sql",
 };
 
 int current_version(const Database& db) {
@@ -100,6 +147,10 @@ int latest_schema_version() {
 }
 
 void migrate(const Database& db) {
+    migrate_to(db, latest_schema_version());
+}
+
+void migrate_to(const Database& db, int target_version) {
     for (;;) {
         WriteTransaction tx(db);
         const int version = current_version(db);
@@ -110,7 +161,7 @@ void migrate(const Database& db) {
                                     db.path().string(), version, latest_schema_version()),
                         {{"path", db.path().string()}});
         }
-        if (version == latest_schema_version()) {
+        if (version >= target_version) {
             tx.commit();
             return;
         }

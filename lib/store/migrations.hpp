@@ -13,4 +13,8 @@ int latest_schema_version();
 // for a store made by a newer mynaq.
 void migrate(const Database& db);
 
+// Applies migrations up to `target_version` only. For tests that need a store as an older
+// mynaq left it (to check the upgrade in place); the store itself always calls migrate().
+void migrate_to(const Database& db, int target_version);
+
 }  // namespace mynaq::store::detail

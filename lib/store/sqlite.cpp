@@ -110,6 +110,16 @@ std::string Statement::text(int column) const {
     return {reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
 }
 
+void Statement::text_into(int column, std::string& out) const {
+    const auto* data = sqlite3_column_text(stmt_.get(), column);
+    const int size = sqlite3_column_bytes(stmt_.get(), column);
+    if (data == nullptr) {
+        out.clear();
+        return;
+    }
+    out.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
+}
+
 std::int64_t Statement::int64(int column) const {
     return sqlite3_column_int64(stmt_.get(), column);
 }

@@ -63,6 +63,8 @@ public:
     void run(std::string_view action);  // steps a statement that returns no rows
 
     [[nodiscard]] std::string text(int column) const;
+    // Into an existing string, reusing its capacity: for loops over many rows.
+    void text_into(int column, std::string& out) const;
     [[nodiscard]] std::int64_t int64(int column) const;
 
 private:

@@ -16,17 +16,21 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "audit_common.hpp"
 #include "migrations.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/store.hpp"
 #include "sqlite.hpp"
+#include "sqlite_audit.hpp"
 
 namespace mynaq {
 
 namespace {
 
+using store::detail::append_audit;
 using store::detail::Database;
 using store::detail::Statement;
 using store::detail::WriteTransaction;
@@ -101,12 +105,19 @@ CheckRecord read_check(const Statement& stmt) {
     return out;
 }
 
-std::int64_t insert_check(const Database& db, const CheckRecord& record) {
+// The check and the consents taken from it; the caller audits the check itself.
+std::int64_t insert_check(const Database& db, const CheckRecord& record,
+                          const std::string& operator_name) {
     auto stmt = db.prepare(insert_check_sql());
     int index = 1;
     for (const auto& [name, member] : kCheckColumns) stmt.bind(index++, record.*member);
     stmt.run("cannot record the check");
-    return db.last_insert_rowid();
+    const auto id = db.last_insert_rowid();
+    for (ConsentRecord consent : record.consents) {
+        consent.check_id = id;
+        store::detail::insert_consent(db, consent, operator_name);
+    }
+    return id;
 }
 
 constexpr std::string_view kBulkColumns =
@@ -163,7 +174,9 @@ std::string_view trim_spaces(std::string_view text) {
 class SqliteStore final : public Store {
 public:
     SqliteStore(const std::filesystem::path& path, int busy_timeout_ms)
-        : db_(path, busy_timeout_ms), busy_timeout_(busy_timeout_ms) {}
+        : db_(path, busy_timeout_ms),
+          busy_timeout_(busy_timeout_ms),
+          operator_(store::detail::default_operator_name()) {}
 
     void initialise() {
         // Reading the schema first makes a file that is not a database say so plainly.
@@ -178,7 +191,10 @@ public:
 
     std::int64_t add_check(const CheckRecord& record) override {
         WriteTransaction tx(db_);
-        const auto id = insert_check(db_, record);
+        const auto id = insert_check(db_, record, operator_);
+        // Audited after its consents so that the check's record closes the group.
+        append_audit(db_, operator_, "check.add", fmt::format("check:{}", id),
+                     store::detail::check_detail(record));
         tx.commit();
         return id;
     }
@@ -225,7 +241,7 @@ public:
         WriteTransaction tx(db_);
         if (find_intake(intake.file_name, intake.sha256)) return std::nullopt;  // rolls back
         IntakeRecord out = intake;
-        out.check_id = insert_check(db_, record);
+        out.check_id = insert_check(db_, record, operator_);
         db_.prepare(
                "INSERT INTO intake (file_name, sha256, check_id, done, recorded_at)"
                " VALUES (?, ?, ?, ?, ?)")
@@ -235,6 +251,8 @@ public:
             .bind(4, out.done)
             .bind(5, format_jst_iso(now_seconds()))
             .run("cannot record the intake");
+        append_audit(db_, operator_, "intake.add", "intake:" + out.file_name,
+                     store::detail::intake_detail(out, record));
         tx.commit();
         return out;
     }
@@ -256,6 +274,8 @@ public:
                                     sha256, db_.path().string()),
                         {{"path", db_.path().string()}, {"file", file_name}});
         }
+        append_audit(db_, operator_, "intake.done", "intake:" + file_name,
+                     nlohmann::json{{"sha256", sha256}}.dump());
         tx.commit();
     }
 
@@ -294,6 +314,8 @@ public:
                             {{"path", db_.path().string()}});
             }
         }
+        append_audit(db_, operator_, "bulk.save", store::detail::bulk_object(job, id),
+                     store::detail::bulk_detail(job, id));
         tx.commit();
         return id;
     }
@@ -314,6 +336,52 @@ public:
     }
 
     [[nodiscard]] std::filesystem::path location() const override { return db_.path(); }
+
+    [[nodiscard]] int schema_version() const override {
+        auto stmt = db_.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations");
+        return stmt.step("read the schema version") ? static_cast<int>(stmt.int64(0)) : 0;
+    }
+
+    void set_operator(std::string operator_name) override {
+        if (operator_name.empty()) throw Error(Errc::InvalidArgument, "the operator is empty");
+        operator_ = std::move(operator_name);
+    }
+
+    std::int64_t add_consent(const ConsentRecord& consent) override {
+        WriteTransaction tx(db_);
+        const auto id = store::detail::insert_consent(db_, consent, operator_);
+        tx.commit();
+        return id;
+    }
+
+    [[nodiscard]] std::vector<ConsentRecord> list_consents(
+        const ConsentFilter& filter) const override {
+        return store::detail::select_consents(db_, filter);
+    }
+
+    void audit(const std::string& action, const std::string& object,
+               const std::string& detail) override {
+        if (action.empty()) throw Error(Errc::InvalidArgument, "an audit record needs an action");
+        WriteTransaction tx(db_);
+        append_audit(db_, operator_, action, object, detail);
+        tx.commit();
+    }
+
+    [[nodiscard]] std::vector<AuditRecord> list_audit(const AuditFilter& filter) const override {
+        return store::detail::select_audit(db_, filter);
+    }
+
+    void for_each_audit(const std::function<bool(const AuditRecord&)>& visit) const override {
+        store::detail::each_audit(db_, visit);
+    }
+
+    [[nodiscard]] AuditRecord audit_head() const override {
+        return store::detail::read_audit_head(db_);
+    }
+
+    PurgeReport purge(const std::string& before, const RetentionRules& rules) override {
+        return store::detail::purge_records(db_, before, rules, operator_);
+    }
 
 private:
     void enable_wal() {
@@ -343,6 +411,7 @@ private:
 
     Database db_;
     std::chrono::milliseconds busy_timeout_;
+    std::string operator_;
 };
 
 [[noreturn]] void os_error(const std::filesystem::path& path, std::string_view action, int err) {

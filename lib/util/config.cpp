@@ -178,8 +178,13 @@ void parse_store(const std::filesystem::path& file, const YAML::Node& node, Stor
         const auto k = e.first.as<std::string>();
         if (k == "path") {
             store.path = path_value(file, e.second, "store.path");
+        } else if (k == "url") {
+            store.url = scalar<std::string>(file, e.second, "store.url");
+            if (!store.url.starts_with("postgresql://") && !store.url.starts_with("postgres://")) {
+                invalid(file, e.second, "'store.url' must be a postgresql:// URL");
+            }
         } else {
-            // store.url and retention settings belong to later versions; accepted here.
+            // Retention settings and later keys are accepted here.
             continue;
         }
     }

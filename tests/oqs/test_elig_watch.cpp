@@ -112,6 +112,10 @@ TEST_CASE("elig watch reports an unreadable face file and leaves it") {
     Rig rig;
     const auto name = "OQSsiquc01res_face_131234567800000000000000000001_20200101000000.xml";
     std::ofstream(rig.root() / "face" / name) << "<XmlMsg><oops>";
+    // Older than the settle time (stable_read_ms), as a file left there earlier would be.
+    std::filesystem::last_write_time(
+        rig.root() / "face" / name,
+        std::filesystem::file_time_type::clock::now() - std::chrono::seconds(5));
     const auto r = rig.run({"elig", "watch", "--once", "--all-days", "--json"});
     CHECK(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);

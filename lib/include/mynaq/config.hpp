@@ -55,6 +55,7 @@ struct OqsConfig {
 
 struct StoreConfig {
     std::filesystem::path path;  // store.path (default $XDG_DATA_HOME/mynaq/mynaq.db)
+    std::string url;             // store.url: postgresql://… for a store shared by terminals
 };
 
 struct Config {

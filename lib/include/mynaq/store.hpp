@@ -5,12 +5,74 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mynaq {
+
+// One consent entry of the ledger (薬剤情報, 特定健診情報, ...). Entries are never changed or
+// deleted by callers: a withdrawal is a new entry with flag "0".
+struct ConsentRecord {
+    std::int64_t id = 0;
+    std::string patient_key;  // patient_key() of lib/consent: "ref:…" or "ins:…" — never 個人番号
+    std::string category;      // the OQS element stem: PharmacistsInfo, SpecificHealthCheckupsInfo,
+                               // DiagnosisInfo, OperationInfo, DiagnosisName, InfectiousInfo,
+                               // AllergyInfo, ContraindicationInfo, TestInfo, PrescriptionInfo,
+                               // LimitApplicationCertificateRelated,
+                               // SpecificDiseasesCertificateRelated
+    std::string flag;          // OQSCD016 as sent: "1" consent, "0" none/withdrawn, "2", "3"
+    std::string consented_at;  // JST ISO 8601 ("" when unknown)
+    std::string expires_at;    // JST ISO 8601 ("" = no expiry known)
+    std::string source;        // "reader" | "query_flag" | "oral" | "written" | "portal"
+    std::string recorded_by;   // operator
+    std::int64_t check_id = 0;  // the eligibility result it came from (0: recorded by hand)
+    std::string note;
+    std::string recorded_at;  // JST ISO 8601, set by the store
+};
+
+struct ConsentFilter {
+    std::optional<std::string> patient_key;
+    std::optional<std::string> category;
+    int limit = 1000;  // newest first
+};
+
+// The tamper-evident trail: every write appends one record in the same transaction, chained
+// by SHA-256 to the record before it (see audit_hash()).
+struct AuditRecord {
+    std::int64_t seq = 0;  // 1, 2, 3, ... without gaps
+    std::string at;        // JST ISO 8601
+    std::string operator_name;
+    std::string action;     // "check.add", "intake.add", "bulk.save", "consent.add",
+                            // "store.purge", "info.view", ...
+    std::string object;     // "check:12", "consent:3", "bulk:202612010001", ...
+    std::string detail;     // short JSON; never a PIN or a 個人番号
+    std::string prev_hash;  // hex; 64 '0' for the first record
+    std::string hash;       // hex SHA-256 of the canonical form (audit_hash)
+};
+
+struct AuditFilter {
+    std::optional<std::string> from;  // yyyy-mm-dd (JST), inclusive
+    std::optional<std::string> to;    // yyyy-mm-dd (JST), inclusive
+    std::optional<std::string> operator_name;
+    std::optional<std::string> action;  // exact, or a prefix ending in '.' ("consent.")
+    int limit = 1000;                   // oldest first
+};
+
+// Retention (policy.md §6.2): claim-related records 5 years, other records 3 years.
+struct RetentionRules {
+    int claims_years = 5;  // checks (the basis of claims), fallback cases
+    int other_years = 3;   // consents, face-file intake, bulk jobs
+};
+
+struct PurgeReport {
+    std::int64_t checks = 0;
+    std::int64_t consents = 0;
+    std::int64_t intake = 0;
+    std::int64_t bulk_jobs = 0;
+};
 
 struct CheckRecord {
     std::int64_t id = 0;
@@ -43,6 +105,9 @@ struct CheckRecord {
     std::string consents_json;  // [{"element","flag","cons_time","available_time"}]
     std::string coverage_json;  // every coverage record, all fields
     std::string raw_xml;        // UTF-8
+    // Ledger entries taken from this result; add_check and add_intake store them (check_id
+    // set to the new check) in the same transaction. Not read back by check()/list_checks().
+    std::vector<ConsentRecord> consents;
 };
 
 struct CheckFilter {
@@ -75,6 +140,38 @@ struct BulkJob {
     std::string created_at;
 };
 
+// Every row of a store as kept, for copy_store(): ids, times and audit records unchanged.
+struct IntakeRow {
+    IntakeRecord intake;
+    std::string recorded_at;
+};
+
+struct SequenceRow {
+    std::string day;  // yyyymmdd
+    int value = 0;
+};
+
+struct StoreRows {
+    std::vector<CheckRecord> checks;
+    std::vector<ConsentRecord> consents;
+    std::vector<IntakeRow> intake;
+    std::vector<BulkJob> bulk_jobs;
+    std::vector<SequenceRow> sequences;
+    std::vector<AuditRecord> audit;  // in seq order
+};
+
+// Reads a store's rows in batches from one consistent snapshot, so that copying a large
+// store never holds it all in memory. Checks come before the intake and consents that refer
+// to them.
+class StoreRowReader {
+public:
+    virtual ~StoreRowReader() = default;
+    // Replaces `batch` with the next rows; false (and an empty batch) when there are no more.
+    virtual bool next(StoreRows& batch) = 0;
+    // audit_head() as of the snapshot.
+    [[nodiscard]] virtual AuditRecord head() const = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -100,7 +197,68 @@ public:
     virtual int next_sequence(const std::string& yyyymmdd) = 0;
 
     [[nodiscard]] virtual std::filesystem::path location() const = 0;
+
+    // The schema version the store is migrated to (`mynaq store migrate`); 0 when the backend
+    // does not report it. SQLite and PostgreSQL override this.
+    [[nodiscard]] virtual int schema_version() const { return 0; }
+
+    // Who is writing; recorded in every audit record from now on.
+    virtual void set_operator(std::string operator_name) = 0;
+
+    virtual std::int64_t add_consent(const ConsentRecord& consent) = 0;
+    [[nodiscard]] virtual std::vector<ConsentRecord> list_consents(
+        const ConsentFilter& filter) const = 0;
+
+    // Appends an audit record for something that is not a write (viewing information).
+    virtual void audit(const std::string& action, const std::string& object,
+                       const std::string& detail) = 0;
+    [[nodiscard]] virtual std::vector<AuditRecord> list_audit(const AuditFilter& filter) const = 0;
+    // Every audit record in seq order, streamed; stop early by returning false.
+    virtual void for_each_audit(const std::function<bool(const AuditRecord&)>& visit) const = 0;
+    // The last record's seq and hash as kept apart from the records (a one-row table updated
+    // in the same transaction), so that deleting the newest records is noticed too.
+    // seq 0 when there are none.
+    [[nodiscard]] virtual AuditRecord audit_head() const = 0;
+
+    // Deletes records older than `before` (yyyy-mm-dd) in one audited transaction. Throws
+    // Error{Forbidden} naming the rule when `before` is later than a retention period allows
+    // for any kind of record it would delete.
+    virtual PurgeReport purge(const std::string& before, const RetentionRules& rules) = 0;
+
+    // For copy_store(); not for everyday use. The defaults serve the SQLite store through a
+    // second connection to the file at location(); other backends override them.
+    [[nodiscard]] virtual std::unique_ptr<StoreRowReader> export_rows() const;
+    // Writes every batch of `rows` into this store, which must hold no records (else
+    // Error{Forbidden}), in one transaction: ids, times and audit records as they are, the
+    // audit head set to rows.head(), id counters moved past the copied ids.
+    virtual void import_rows(StoreRowReader& rows);
 };
+
+// The canonical SHA-256 of an audit record over seq, at, operator, action, object, detail and
+// prev_hash (length-prefixed fields, so no two records serialise alike).
+std::string audit_hash(const AuditRecord& record);
+
+struct AuditVerification {
+    bool ok = true;
+    std::int64_t records = 0;
+    std::int64_t first_bad_seq = 0;  // 0 when ok
+    std::string reason;              // "hash", "link", "sequence", "head"
+};
+// Walks the chain; the first record that does not hash to itself, does not link to the one
+// before, or breaks the sequence is reported.
+AuditVerification verify_audit_chain(const Store& store);
+
+struct CopyReport {
+    std::int64_t checks = 0;
+    std::int64_t consents = 0;
+    std::int64_t intake = 0;
+    std::int64_t bulk_jobs = 0;
+    std::int64_t audit = 0;
+};
+// Copies every record of `from` into the empty store `to` (else Error{Forbidden}) without
+// altering one: ids, times and the audit chain as they are (not re-appended), so that
+// verify_audit_chain() passes on `to` exactly when it passes on `from`.
+CopyReport copy_store(const Store& from, Store& to);
 
 struct StoreOptions {
     std::filesystem::path path;  // SQLite file; created 0600 with its directory 0700
@@ -113,5 +271,13 @@ std::filesystem::path default_store_path();
 // Opens (creating and migrating as needed). Throws Error{StoreError} with the path and reason.
 // The returned object may be used by one thread at a time; each process opens its own.
 std::unique_ptr<Store> open_sqlite_store(const StoreOptions& options);
+
+// A store shared by several terminals on PostgreSQL ("postgresql://user@host/db"), created
+// and migrated as needed; one connection per object. Waits at most busy_timeout_ms for
+// another terminal's locks. Errors name the URL without its password.
+std::unique_ptr<Store> open_postgres_store(const std::string& url, int busy_timeout_ms = 10'000);
+
+// "postgresql://…" or "postgres://…" opens PostgreSQL; anything else is an SQLite file path.
+std::unique_ptr<Store> open_store_url(const std::string& url_or_path);
 
 }  // namespace mynaq

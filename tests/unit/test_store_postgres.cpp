@@ -1,0 +1,894 @@
+// The store suite against a real PostgreSQL server (pg_server.hpp), and copy_store() between
+// SQLite and PostgreSQL.
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "error_code_of.hpp"
+#include "mynaq/error.hpp"
+#include "mynaq/jst.hpp"
+#include "mynaq/store.hpp"
+#include "pg_server.hpp"
+
+using namespace mynaq;
+namespace fs = std::filesystem;
+using test::PgDatabase;
+
+namespace {
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "mynaq-pgstore-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+// Every string field of CheckRecord, listed here independently of the stores' own lists.
+const std::array<std::string CheckRecord::*, 29> kFields = {
+    &CheckRecord::checked_at,
+    &CheckRecord::facility,
+    &CheckRecord::method,
+    &CheckRecord::identity_method,
+    &CheckRecord::source,
+    &CheckRecord::source_file,
+    &CheckRecord::request_id,
+    &CheckRecord::confirmation_date,
+    &CheckRecord::file_state,
+    &CheckRecord::person_state,
+    &CheckRecord::eligibility,
+    &CheckRecord::processing_code,
+    &CheckRecord::processing_message,
+    &CheckRecord::insurer_number,
+    &CheckRecord::card_symbol,
+    &CheckRecord::identification_number,
+    &CheckRecord::branch_number,
+    &CheckRecord::birthdate,
+    &CheckRecord::name,
+    &CheckRecord::name_kana,
+    &CheckRecord::ratio,
+    &CheckRecord::valid_from,
+    &CheckRecord::valid_to,
+    &CheckRecord::limit_summary,
+    &CheckRecord::specific_disease_summary,
+    &CheckRecord::reference_number,
+    &CheckRecord::consents_json,
+    &CheckRecord::coverage_json,
+    &CheckRecord::raw_xml,
+};
+
+ConsentRecord consent_of(std::string key, std::string category, std::string flag) {
+    ConsentRecord c;
+    c.patient_key = std::move(key);
+    c.category = std::move(category);
+    c.flag = std::move(flag);
+    c.consented_at = "2026-11-30T09:15:00+09:00";
+    c.expires_at = "2026-12-01T09:15:00+09:00";
+    c.source = "reader";
+    c.note = "顔認証付きカードリーダー";
+    return c;
+}
+
+CheckRecord full_record() {
+    CheckRecord r;
+    std::size_t i = 0;
+    // Distinct per field, with leading and trailing spaces and Japanese text, so that a
+    // swapped, trimmed or re-encoded column shows.
+    for (auto field : kFields) r.*field = fmt::format("  値{} テスト ", i++);
+    r.checked_at = "2026-11-30T09:15:00+09:00";
+    r.insurer_number = "  123456";
+    r.name = "山田　太郎";
+    r.name_kana = "ヤマダ　タロウ";
+    r.consents_json = R"([{"element":"1","flag":"1","cons_time":"20261130091500"}])";
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg>";
+    while (xml.size() < 50 * 1024) xml += "<Name>保険者　名称</Name>\n";
+    r.raw_xml = xml + "</XmlMsg>";
+    r.consents = {consent_of("ref:R-1", "PharmacistsInfo", "1"),
+                  consent_of("ref:R-1", "SpecificHealthCheckupsInfo", "0")};
+    return r;
+}
+
+CheckRecord simple_record(std::string checked_at, std::string name, std::string kana,
+                          std::string number, std::string reference, std::string eligibility,
+                          std::string source) {
+    CheckRecord r;
+    r.checked_at = std::move(checked_at);
+    r.name = std::move(name);
+    r.name_kana = std::move(kana);
+    r.identification_number = std::move(number);
+    r.reference_number = std::move(reference);
+    r.eligibility = std::move(eligibility);
+    r.source = std::move(source);
+    return r;
+}
+
+std::vector<std::string> names_of(const std::vector<CheckRecord>& records) {
+    std::vector<std::string> out;
+    for (const auto& r : records) out.push_back(r.name);
+    return out;
+}
+
+void check_same(const CheckRecord& a, const CheckRecord& b) {
+    CHECK(a.id == b.id);
+    for (auto field : kFields) CHECK(a.*field == b.*field);
+}
+
+void check_same(const ConsentRecord& a, const ConsentRecord& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.patient_key == b.patient_key);
+    CHECK(a.category == b.category);
+    CHECK(a.flag == b.flag);
+    CHECK(a.consented_at == b.consented_at);
+    CHECK(a.expires_at == b.expires_at);
+    CHECK(a.source == b.source);
+    CHECK(a.recorded_by == b.recorded_by);
+    CHECK(a.check_id == b.check_id);
+    CHECK(a.note == b.note);
+    CHECK(a.recorded_at == b.recorded_at);
+}
+
+void check_same(const AuditRecord& a, const AuditRecord& b) {
+    CHECK(a.seq == b.seq);
+    CHECK(a.at == b.at);
+    CHECK(a.operator_name == b.operator_name);
+    CHECK(a.action == b.action);
+    CHECK(a.object == b.object);
+    CHECK(a.detail == b.detail);
+    CHECK(a.prev_hash == b.prev_hash);
+    CHECK(a.hash == b.hash);
+}
+
+void check_same(const BulkJob& a, const BulkJob& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.input_sha256 == b.input_sha256);
+    CHECK(a.confirmation_date == b.confirmation_date);
+    CHECK(a.facility == b.facility);
+    CHECK(a.upload_suffix == b.upload_suffix);
+    CHECK(a.upload_identifier == b.upload_identifier);
+    CHECK(a.reception_number == b.reception_number);
+    CHECK(a.download_round == b.download_round);
+    CHECK(a.download_suffix == b.download_suffix);
+    CHECK(a.state == b.state);
+    CHECK(a.created_at == b.created_at);
+}
+
+bool write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+struct ChildResult {
+    int status = -1;
+    std::string output;
+};
+
+// Runs `body` in `count` forked children that start together; each child's exit status is 0
+// on success. Returns what each child wrote to its pipe. No doctest macros run in a child, and
+// each child opens its own connection.
+std::vector<ChildResult> run_children(int count, const std::function<int(int, int)>& body) {
+    int gate[2];
+    REQUIRE(::pipe(gate) == 0);
+    std::vector<std::pair<pid_t, int>> children;
+    for (int i = 0; i < count; ++i) {
+        int out[2];
+        REQUIRE(::pipe(out) == 0);
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::close(gate[1]);
+            ::close(out[0]);
+            char c = 0;
+            while (::read(gate[0], &c, 1) > 0) {
+            }
+            int status = 3;
+            try {
+                status = body(i, out[1]);
+            } catch (const std::exception& e) {
+                (void)write_all(out[1], std::string("exception: ") + e.what() + "\n");
+                status = 2;
+            } catch (...) {
+                status = 2;
+            }
+            ::_exit(status);
+        }
+        ::close(out[1]);
+        children.emplace_back(pid, out[0]);
+    }
+    ::close(gate[0]);
+    ::close(gate[1]);
+    std::vector<ChildResult> results;
+    for (const auto& [pid, fd] : children) {
+        ChildResult result;
+        char buffer[4096];
+        for (;;) {
+            const ssize_t n = ::read(fd, buffer, sizeof buffer);
+            if (n > 0) {
+                result.output.append(buffer, static_cast<std::size_t>(n));
+            } else if (n == 0 || errno != EINTR) {
+                break;
+            }
+        }
+        ::close(fd);
+        int wstatus = 0;
+        REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+        result.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+        results.push_back(std::move(result));
+    }
+    return results;
+}
+
+std::vector<int> parse_numbers(const std::string& text) {
+    std::vector<int> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto end = text.find('\n', pos);
+        out.push_back(std::stoi(text.substr(pos, end - pos)));
+        pos = end == std::string::npos ? text.size() : end + 1;
+    }
+    return out;
+}
+
+std::unique_ptr<Store> open_pg(const PgDatabase& db, int busy_timeout_ms = 10'000) {
+    return open_postgres_store(db.url(), busy_timeout_ms);
+}
+
+std::vector<AuditRecord> all_audit(const Store& store) {
+    AuditFilter filter;
+    filter.limit = 0;
+    return store.list_audit(filter);
+}
+
+// One of every kind of write.
+void mixed_writes(Store& store) {
+    store.add_check(full_record());
+    auto record = simple_record("2026-11-30T09:00:00+09:00", "佐藤　花子", "サトウ　ハナコ", "5678",
+                                "R-2", "eligible", "face");
+    record.consents = {consent_of("ref:R-2", "DiagnosisInfo", "1")};
+    REQUIRE(store.add_intake({"face-1.xml", "sha-1", 0, false}, record).has_value());
+    store.mark_intake_done("face-1.xml", "sha-1");
+    BulkJob job;
+    job.input_sha256 = "sha-of-input";
+    job.confirmation_date = "20261130";
+    job.upload_suffix = "20261130000001";
+    job.state = "uploading";
+    job.created_at = "2026-11-30T08:00:00+09:00";
+    job.id = store.save_bulk_job(job);
+    job.state = "waiting";
+    job.download_round = 2;
+    store.save_bulk_job(job);
+    auto oral = consent_of("ref:R-3", "OperationInfo", "1");
+    oral.source = "oral";
+    oral.recorded_by = "受付 鈴木";
+    store.add_consent(oral);
+    store.audit("info.view", "check:1", R"({"screen":"elig show"})");
+    store.next_sequence("20261130");
+    store.next_sequence("20261130");
+}
+
+}  // namespace
+
+TEST_CASE("store postgres round trip keeps every CheckRecord field and its consents") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    const CheckRecord original = full_record();
+    const auto id = store->add_check(original);
+    CHECK(id > 0);
+    const auto back = store->check(id);
+    REQUIRE(back.has_value());
+    CHECK(back->id == id);
+    for (auto field : kFields) CHECK((*back).*field == original.*field);
+    CHECK_FALSE(store->check(id + 1).has_value());
+
+    // The consents of the result, in the same transaction, pointing at the check.
+    const auto consents = store->list_consents({});
+    REQUIRE(consents.size() == 2);
+    CHECK(consents[0].category == "SpecificHealthCheckupsInfo");  // newest first
+    CHECK(consents[1].category == "PharmacistsInfo");
+    for (const auto& c : consents) {
+        CHECK(c.check_id == id);
+        CHECK(c.patient_key == "ref:R-1");
+        CHECK(c.note == "顔認証付きカードリーダー");
+        CHECK(c.expires_at == "2026-12-01T09:15:00+09:00");
+        CHECK_FALSE(c.recorded_by.empty());  // the operator
+        CHECK(c.recorded_at.size() == std::string("2026-11-30T09:15:00.000+09:00").size());
+    }
+    ConsentFilter filter;
+    filter.category = "PharmacistsInfo";
+    CHECK(store->list_consents(filter).size() == 1);
+    filter.patient_key = "ref:R-9";
+    CHECK(store->list_consents(filter).empty());
+
+    // Two consent records, then the check's.
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == 3);
+    CHECK(audit[0].action == "consent.add");
+    CHECK(audit[1].action == "consent.add");
+    CHECK(audit[2].action == "check.add");
+    CHECK(audit[2].object == fmt::format("check:{}", id));
+    CHECK(verify_audit_chain(*store).ok);
+    CHECK(db.number("SELECT count(*) FROM audit") == 3);
+}
+
+TEST_CASE("store postgres add_intake records a file once") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    auto record = simple_record("2026-11-30T09:00:00+09:00", "山田", "", "", "", "", "face");
+    const auto first = store->add_intake({"face.xml", "sha-1", 0, false}, record);
+    REQUIRE(first.has_value());
+    CHECK(first->check_id > 0);
+    CHECK(first->file_name == "face.xml");
+    CHECK_FALSE(first->done);
+    REQUIRE(store->check(first->check_id).has_value());
+    CHECK(store->check(first->check_id)->name == "山田");
+
+    // The same file again: nothing recorded, not even the check or an audit record.
+    const auto seq = store->audit_head().seq;
+    CHECK_FALSE(store->add_intake({"face.xml", "sha-1", 0, false}, record).has_value());
+    CHECK(store->list_checks({}).size() == 1);
+    CHECK(store->audit_head().seq == seq);
+
+    const auto other = store->add_intake({"face.xml", "sha-2", 0, true}, record);
+    REQUIRE(other.has_value());
+    CHECK(other->check_id != first->check_id);
+    CHECK(store->intake("face.xml", "sha-2")->done);
+
+    auto found = store->intake("face.xml", "sha-1");
+    REQUIRE(found.has_value());
+    CHECK(found->check_id == first->check_id);
+    CHECK_FALSE(found->done);
+    store->mark_intake_done("face.xml", "sha-1");
+    CHECK(store->intake("face.xml", "sha-1")->done);
+    CHECK_FALSE(store->intake("face.xml", "sha-3").has_value());
+    CHECK(test::error_code_of([&] { store->mark_intake_done("none.xml", "x"); }) == Errc::NotFound);
+
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == 3);
+    CHECK(audit[0].action == "intake.add");
+    CHECK(audit[0].object == "intake:face.xml");
+    CHECK(audit[2].action == "intake.done");
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres list_checks filters by date, patient, eligibility and source") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    store->add_check(simple_record("2026-11-29T23:59:59+09:00", "山田　太郎", "ヤマダ　タロウ",
+                                   "  1234", "R-1", "eligible", "query"));
+    store->add_check(simple_record("2026-11-30T00:00:00+09:00", "佐藤　花子", "サトウ　ハナコ",
+                                   "5678", "R-2", "ineligible", "bulk"));
+    store->add_check(simple_record("2026-11-30T09:15:00+09:00", "山田　次郎", "ヤマダ　ジロウ",
+                                   "9999", "R-3", "eligible", "face"));
+    store->add_check(simple_record("2026-11-30T10:00:00+09:00", "100%_name", "", "", "R-4",
+                                   "unknown", "fallback"));
+
+    CHECK(names_of(store->list_checks({})) ==
+          std::vector<std::string>{"100%_name", "山田　次郎", "佐藤　花子", "山田　太郎"});
+
+    CheckFilter f;
+    f.date = "2026-11-30";
+    CHECK(names_of(store->list_checks(f)) ==
+          std::vector<std::string>{"100%_name", "山田　次郎", "佐藤　花子"});
+    f.date = "2026-11-29";
+    CHECK(names_of(store->list_checks(f)) == std::vector<std::string>{"山田　太郎"});
+    f.date = "2026-12-01";
+    CHECK(store->list_checks(f).empty());
+
+    const auto by_patient = [&](const std::string& patient) {
+        CheckFilter pf;
+        pf.patient = patient;
+        return names_of(store->list_checks(pf));
+    };
+    CHECK(by_patient("R-2") == std::vector<std::string>{"佐藤　花子"});
+    CHECK(by_patient("山田") == std::vector<std::string>{"山田　次郎", "山田　太郎"});
+    CHECK(by_patient("ハナコ") == std::vector<std::string>{"佐藤　花子"});
+    CHECK(by_patient("1234") == std::vector<std::string>{"山田　太郎"});  // padding ignored
+    CHECK(by_patient("123").empty());
+    CHECK(by_patient("R-").empty());
+    CHECK(by_patient("%").size() == 1);  // LIKE wildcards are taken literally
+    CHECK(by_patient("_").size() == 1);
+    CHECK(by_patient("100%_NAME").size() == 1);  // ASCII case ignored, as in SQLite
+
+    CheckFilter ef;
+    ef.eligibility = "eligible";
+    CHECK(names_of(store->list_checks(ef)) == std::vector<std::string>{"山田　次郎", "山田　太郎"});
+    ef.source = "face";
+    CHECK(names_of(store->list_checks(ef)) == std::vector<std::string>{"山田　次郎"});
+    ef.date = "2026-11-29";
+    CHECK(store->list_checks(ef).empty());
+
+    CheckFilter lf;
+    lf.limit = 2;
+    CHECK(names_of(store->list_checks(lf)) == std::vector<std::string>{"100%_name", "山田　次郎"});
+    lf.limit = 0;
+    CHECK(store->list_checks(lf).size() == 4);
+}
+
+TEST_CASE("store postgres bulk jobs are inserted then updated by id") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    BulkJob job;
+    job.input_sha256 = "sha-of-input";
+    job.confirmation_date = "20261130";
+    job.facility = "1312345678";
+    job.upload_suffix = "20261130000001";
+    job.state = "uploading";
+    job.created_at = "2026-11-30T08:00:00+09:00";
+    const auto id = store->save_bulk_job(job);
+    CHECK(id > 0);
+    CHECK_FALSE(store->find_bulk_job("other").has_value());
+    auto found = store->find_bulk_job("sha-of-input");
+    REQUIRE(found.has_value());
+    CHECK(found->id == id);
+    CHECK(found->state == "uploading");
+
+    found->upload_identifier = "ID-1";
+    found->reception_number = "R123";
+    found->download_round = 3;
+    found->download_suffix = "20261130000004";
+    found->state = "waiting";
+    CHECK(store->save_bulk_job(*found) == id);
+    const auto updated = store->find_bulk_job("sha-of-input");
+    REQUIRE(updated.has_value());
+    check_same(*updated, *found);
+
+    job.id = 0;
+    CHECK(test::error_code_of([&] { store->save_bulk_job(job); }) == Errc::StoreError);
+    job.id = id + 100;
+    CHECK(test::error_code_of([&] { store->save_bulk_job(job); }) == Errc::NotFound);
+    // Two saves audited; the refused ones left nothing.
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == 2);
+    CHECK(audit[0].action == "bulk.save");
+    CHECK(audit[0].object == "bulk:20261130000001");
+}
+
+TEST_CASE("store postgres next_sequence is unique across four processes") {
+    const PgDatabase db;
+    {
+        auto store = open_pg(db);  // migrated before the children start
+        CHECK(store->next_sequence("20261201") == 1);
+    }
+    constexpr int kChildren = 4;
+    constexpr int kSequences = 50;
+    const auto url = db.url();
+    const auto results = run_children(kChildren, [&](int, int out) {
+        auto store = open_postgres_store(url);
+        std::string report;
+        for (int i = 0; i < kSequences; ++i) {
+            report += fmt::format("{}\n", store->next_sequence("20261130"));
+        }
+        return write_all(out, report) ? 0 : 4;
+    });
+    std::vector<int> sequences;
+    for (const auto& result : results) {
+        INFO(result.output);
+        REQUIRE(result.status == 0);
+        const auto numbers = parse_numbers(result.output);
+        REQUIRE(numbers.size() == kSequences);
+        CHECK(std::is_sorted(numbers.begin(), numbers.end()));
+        sequences.insert(sequences.end(), numbers.begin(), numbers.end());
+    }
+    std::sort(sequences.begin(), sequences.end());
+    std::vector<int> expected(kChildren * kSequences);
+    for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<int>(i) + 1;
+    CHECK(sequences == expected);
+    auto store = open_pg(db);
+    CHECK(store->next_sequence("20261201") == 2);
+    CHECK(store->audit_head().seq == 0);  // sequences are not audited
+}
+
+TEST_CASE("store postgres audit chain verifies after mixed writes") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    store->set_operator("dr-tanaka");
+    mixed_writes(*store);
+
+    const auto audit = all_audit(*store);
+    std::vector<std::string> actions;
+    for (const auto& r : audit) actions.push_back(r.action);
+    CHECK(actions == std::vector<std::string>{
+                         "consent.add", "consent.add", "check.add", "consent.add", "intake.add",
+                         "intake.done", "bulk.save", "bulk.save", "consent.add", "info.view"});
+    REQUIRE(audit.size() == 10);
+    CHECK(audit[0].prev_hash == std::string(64, '0'));
+    for (std::size_t i = 0; i < audit.size(); ++i) {
+        CHECK(audit[i].seq == static_cast<std::int64_t>(i) + 1);
+        CHECK(audit[i].operator_name == "dr-tanaka");
+        CHECK(audit[i].hash == audit_hash(audit[i]));
+        if (i > 0) CHECK(audit[i].prev_hash == audit[i - 1].hash);
+        // JST with milliseconds.
+        CHECK(audit[i].at.size() == std::string("2026-11-30T09:15:00.000+09:00").size());
+        CHECK(audit[i].at.ends_with("+09:00"));
+    }
+    const auto head = store->audit_head();
+    CHECK(head.seq == 10);
+    CHECK(head.hash == audit.back().hash);
+    const auto verification = verify_audit_chain(*store);
+    CHECK(verification.ok);
+    CHECK(verification.records == 10);
+
+    AuditFilter filter;
+    filter.action = "consent.";
+    CHECK(store->list_audit(filter).size() == 4);
+    filter.action = "bulk.save";
+    CHECK(store->list_audit(filter).size() == 2);
+    filter.action = "consent";  // neither exact nor a prefix ending in '.'
+    CHECK(store->list_audit(filter).empty());
+    AuditFilter by_operator;
+    by_operator.operator_name = "someone-else";
+    CHECK(store->list_audit(by_operator).empty());
+    AuditFilter by_date;
+    by_date.from = audit.front().at.substr(0, 10);
+    by_date.to = audit.front().at.substr(0, 10);
+    CHECK(store->list_audit(by_date).size() == 10);
+    by_date.from = "2000-01-01";
+    by_date.to = "2000-01-02";
+    CHECK(store->list_audit(by_date).empty());
+    AuditFilter limited;
+    limited.limit = 3;
+    CHECK(store->list_audit(limited).size() == 3);
+
+    // Streaming stops when told to.
+    int visited = 0;
+    store->for_each_audit([&](const AuditRecord&) { return ++visited < 4; });
+    CHECK(visited == 4);
+
+    CHECK(test::error_code_of([&] { store->set_operator(""); }) == Errc::InvalidArgument);
+    CHECK(test::error_code_of([&] { store->add_consent(ConsentRecord{}); }) ==
+          Errc::InvalidArgument);
+    CHECK(store->audit_head().seq == 10);
+}
+
+TEST_CASE("store postgres four processes appending at once keep one chain") {
+    const PgDatabase db;
+    open_pg(db);  // migrated before the children start
+    constexpr int kChildren = 4;
+    constexpr int kWrites = 30;
+    const auto url = db.url();
+    const auto results = run_children(kChildren, [&](int child, int) {
+        auto store = open_postgres_store(url);
+        store->set_operator(fmt::format("terminal-{}", child));
+        for (int i = 0; i < kWrites; ++i) {
+            switch (i % 3) {
+                case 0:
+                    store->add_check(simple_record("2026-11-30T09:00:00+09:00",
+                                                   fmt::format("child {} #{}", child, i), "", "",
+                                                   "", "eligible", "query"));
+                    break;
+                case 1:
+                    store->add_consent(
+                        consent_of(fmt::format("ref:C{}-{}", child, i), "PharmacistsInfo", "1"));
+                    break;
+                default:
+                    store->audit("info.view", fmt::format("check:{}", i), "{}");
+                    break;
+            }
+        }
+        return 0;
+    });
+    for (const auto& result : results) {
+        INFO(result.output);
+        CHECK(result.status == 0);
+    }
+    auto store = open_pg(db);
+    const auto verification = verify_audit_chain(*store);
+    INFO(verification.reason << " at " << verification.first_bad_seq);
+    CHECK(verification.ok);
+    CHECK(verification.records == kChildren * kWrites);
+    CHECK(store->audit_head().seq == kChildren * kWrites);
+    // No fork: every seq once, every prev_hash used once.
+    CHECK(db.number("SELECT count(DISTINCT prev_hash) FROM audit") == kChildren * kWrites);
+    CHECK(db.number("SELECT count(DISTINCT operator) FROM audit") == kChildren);
+    CHECK(db.number("SELECT count(*) FROM checks") == kChildren * kWrites / 3);
+}
+
+TEST_CASE("store postgres tampering with the audit trail is found") {
+    SUBCASE("an edited record fails at its seq with hash") {
+        const PgDatabase db;
+        {
+            auto store = open_pg(db);
+            for (int i = 0; i < 8; ++i) store->audit("info.view", fmt::format("check:{}", i), "{}");
+        }
+        // The trigger stops a careless edit...
+        CHECK_THROWS(db.exec("UPDATE audit SET detail = '{\"x\":1}' WHERE seq = 5"));
+        // ...a deliberate one is what the chain reveals.
+        db.exec(
+            "ALTER TABLE audit DISABLE TRIGGER USER; "
+            "UPDATE audit SET detail = '{\"x\":1}' WHERE seq = 5");
+        auto store = open_pg(db);
+        const auto verification = verify_audit_chain(*store);
+        CHECK_FALSE(verification.ok);
+        CHECK(verification.first_bad_seq == 5);
+        CHECK(verification.reason == "hash");
+    }
+    SUBCASE("deleting the newest record fails at head") {
+        const PgDatabase db;
+        {
+            auto store = open_pg(db);
+            for (int i = 0; i < 6; ++i) store->audit("info.view", fmt::format("check:{}", i), "{}");
+        }
+        CHECK_THROWS(db.exec("DELETE FROM audit WHERE seq = 6"));
+        db.exec("ALTER TABLE audit DISABLE TRIGGER USER; DELETE FROM audit WHERE seq = 6");
+        auto store = open_pg(db);
+        const auto verification = verify_audit_chain(*store);
+        CHECK_FALSE(verification.ok);
+        CHECK(verification.first_bad_seq == 6);
+        CHECK(verification.reason == "head");
+    }
+}
+
+TEST_CASE("store postgres purge refuses inside retention and deletes outside") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    const std::string today = format_jst_date(now_seconds());
+    const int year = std::stoi(today.substr(0, 4));
+
+    auto old_face = simple_record("2015-03-01T09:00:00+09:00", "古い", "", "", "", "", "face");
+    old_face.consents = {consent_of("ref:OLD", "PharmacistsInfo", "1")};
+    REQUIRE(store->add_intake({"old.xml", "sha-old", 0, true}, old_face).has_value());
+    const auto recent_id = store->add_check(simple_record(
+        fmt::format("{}-01-15T09:00:00+09:00", year - 1), "最近", "", "", "", "", "query"));
+    BulkJob old_job;
+    old_job.input_sha256 = "old-input";
+    old_job.created_at = "2015-02-01T08:00:00+09:00";
+    store->save_bulk_job(old_job);
+    // The store sets when the intake and the ledger entry were recorded; date them back as if
+    // made in 2015.
+    db.exec("UPDATE consents SET recorded_at = '2015-03-01T09:00:00.000+09:00'");
+    db.exec("UPDATE intake SET recorded_at = '2015-03-01T09:00:00+09:00'");
+    const auto seq_before = store->audit_head().seq;
+
+    // Checks are kept 5 years: a purge up to today would delete last year's check.
+    try {
+        store->purge(today, RetentionRules{});
+        FAIL("a purge inside the retention period went through");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::Forbidden);
+        CHECK(e.fields().at("kind") == "checks");
+        CHECK(e.fields().at("count") == "1");
+    }
+    CHECK(store->check(recent_id).has_value());
+    CHECK(store->audit_head().seq == seq_before);  // the refusal wrote nothing
+    CHECK(test::error_code_of([&] { store->purge("2016-13-01", RetentionRules{}); }) ==
+          Errc::InvalidArgument);
+
+    const auto report = store->purge("2016-01-01", RetentionRules{});
+    CHECK(report.checks == 1);
+    CHECK(report.intake == 1);
+    CHECK(report.consents == 1);
+    CHECK(report.bulk_jobs == 1);
+    CHECK(store->list_checks({}).size() == 1);
+    CHECK(store->check(recent_id).has_value());
+    CHECK_FALSE(store->intake("old.xml", "sha-old").has_value());
+    CHECK(store->list_consents({}).empty());
+    CHECK_FALSE(store->find_bulk_job("old-input").has_value());
+
+    // Audited, and audit records themselves are never purged.
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == static_cast<std::size_t>(seq_before) + 1);
+    CHECK(audit.back().action == "store.purge");
+    CHECK(audit.back().detail.find("\"checks\":1") != std::string::npos);
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres two processes migrating a fresh database at once both succeed") {
+    for (int round = 0; round < 3; ++round) {
+        const PgDatabase db;
+        const auto url = db.url();
+        const auto results = run_children(2, [&](int child, int) {
+            auto store = open_postgres_store(url);
+            store->add_check(simple_record("2026-11-30T09:00:00+09:00",
+                                           fmt::format("child {}", child), "", "", "", "", ""));
+            return 0;
+        });
+        for (const auto& result : results) {
+            INFO(result.output);
+            CHECK(result.status == 0);
+        }
+        CHECK(db.number("SELECT count(*) FROM checks") == 2);
+        CHECK(db.number("SELECT count(*) FROM schema_migrations") == 2);
+        CHECK(db.number("SELECT max(version) FROM schema_migrations") == 2);
+        // Opening again migrates nothing.
+        auto store = open_pg(db);
+        CHECK(db.number("SELECT count(*) FROM schema_migrations") == 2);
+        CHECK(verify_audit_chain(*store).ok);
+        CHECK(store->audit_head().seq == 2);
+    }
+}
+
+TEST_CASE("store postgres waits for another terminal's lock up to the busy timeout") {
+    const PgDatabase db;
+    auto store = open_pg(db, 300);
+    store->add_check(simple_record("2026-11-30T09:00:00+09:00", "A", "", "", "", "", ""));
+    // Another terminal holds the audit head for two seconds.
+    std::thread holder([&] {
+        (void)db.exec(
+            "BEGIN; SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE; "
+            "SELECT pg_sleep(2); COMMIT");
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (db.number("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%'"
+                     " AND state = 'active' AND pid <> pg_backend_pid()") == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    try {
+        store->add_check(simple_record("2026-11-30T09:00:00+09:00", "B", "", "", "", "", ""));
+        FAIL("a write went through while another terminal held the lock");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::StoreError);
+        CHECK(e.detail().find("locked") != std::string::npos);
+        CHECK(e.detail().find("127.0.0.1") != std::string::npos);
+    }
+    holder.join();
+    // The connection is usable again, and the refused write left nothing.
+    CHECK(store->add_check(simple_record("2026-11-30T09:00:00+09:00", "C", "", "", "", "", "")) >
+          0);
+    CHECK(names_of(store->list_checks({})) == std::vector<std::string>{"C", "A"});
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres open_store_url picks the backend and hides the password") {
+    const PgDatabase db;
+    {
+        auto pg = open_store_url(db.url());
+        pg->add_check(simple_record("2026-11-30T09:00:00+09:00", "A", "", "", "", "", ""));
+        CHECK(pg->location().string() == db.url());
+        CHECK(db.number("SELECT count(*) FROM checks") == 1);
+        // The other spelling of the scheme, and a password that never shows.
+        auto url = db.url();
+        url.replace(0, std::string("postgresql").size(), "postgres");
+        url.insert(url.find('@'), ":s3cret");
+        auto again = open_store_url(url);
+        CHECK(again->list_checks({}).size() == 1);
+        CHECK(again->location().string().find("s3cret") == std::string::npos);
+        CHECK(db.number("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mynaq'"
+                        " AND datname = current_database()") == 2);
+    }
+    TempDir dir;
+    const auto path = dir.path() / "sub" / "mynaq.db";
+    auto sqlite = open_store_url(path.string());
+    CHECK(sqlite->location() == path);
+    CHECK(fs::exists(path));
+
+    auto bad = db.url();
+    bad.insert(bad.find('@'), ":s3cret");
+    bad.replace(bad.rfind('/') + 1, std::string::npos, "no_such_database?password=pw-xyz");
+    try {
+        open_store_url(bad);
+        FAIL("a store on a missing database was opened");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::StoreError);
+        CHECK(e.detail().find("no_such_database") != std::string::npos);
+        CHECK(e.detail().find("s3cret") == std::string::npos);
+        CHECK(e.detail().find("pw-xyz") == std::string::npos);
+        CHECK(e.fields().at("url").find("s3cret") == std::string::npos);
+    }
+}
+
+TEST_CASE("store postgres copy from SQLite keeps every record and the audit chain") {
+    TempDir dir;
+    const auto sqlite_path = dir.path() / "mynaq.db";
+    auto source = open_sqlite_store({sqlite_path});
+    source->set_operator("reception-1");
+    mixed_writes(*source);
+    for (int i = 0; i < 5; ++i) {
+        source->add_check(simple_record(fmt::format("2026-12-0{}T09:00:00+09:00", i + 1),
+                                        fmt::format("患者{}", i), "", "", "", "eligible", "query"));
+    }
+    REQUIRE(verify_audit_chain(*source).ok);
+
+    const PgDatabase db;
+    auto target = open_pg(db);
+    const auto report = copy_store(*source, *target);
+    CHECK(report.checks == 7);
+    CHECK(report.intake == 1);
+    CHECK(report.consents == 4);
+    CHECK(report.bulk_jobs == 1);
+    CHECK(report.audit == 15);
+
+    const auto compare = [](const Store& a, const Store& b) {
+        CheckFilter all;
+        all.limit = 0;
+        const auto checks_a = a.list_checks(all);
+        const auto checks_b = b.list_checks(all);
+        REQUIRE(checks_a.size() == checks_b.size());
+        for (std::size_t i = 0; i < checks_a.size(); ++i) check_same(checks_a[i], checks_b[i]);
+        ConsentFilter every;
+        every.limit = 0;
+        const auto consents_a = a.list_consents(every);
+        const auto consents_b = b.list_consents(every);
+        REQUIRE(consents_a.size() == consents_b.size());
+        for (std::size_t i = 0; i < consents_a.size(); ++i) {
+            check_same(consents_a[i], consents_b[i]);
+        }
+        const auto audit_a = all_audit(a);
+        const auto audit_b = all_audit(b);
+        REQUIRE(audit_a.size() == audit_b.size());
+        for (std::size_t i = 0; i < audit_a.size(); ++i) check_same(audit_a[i], audit_b[i]);
+        CHECK(a.audit_head().seq == b.audit_head().seq);
+        CHECK(a.audit_head().hash == b.audit_head().hash);
+        const auto job_a = a.find_bulk_job("sha-of-input");
+        const auto job_b = b.find_bulk_job("sha-of-input");
+        REQUIRE(job_a.has_value());
+        REQUIRE(job_b.has_value());
+        check_same(*job_a, *job_b);
+        const auto intake_a = a.intake("face-1.xml", "sha-1");
+        const auto intake_b = b.intake("face-1.xml", "sha-1");
+        REQUIRE(intake_a.has_value());
+        REQUIRE(intake_b.has_value());
+        CHECK(intake_a->check_id == intake_b->check_id);
+        CHECK(intake_a->done == intake_b->done);
+    };
+    compare(*source, *target);
+    {
+        // The intake's own time, which no Store call returns.
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open_v2(sqlite_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) ==
+                SQLITE_OK);
+        const std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> conn(raw, &sqlite3_close_v2);
+        sqlite3_stmt* stmt = nullptr;
+        REQUIRE(sqlite3_prepare_v2(raw, "SELECT recorded_at FROM intake", -1, &stmt, nullptr) ==
+                SQLITE_OK);
+        const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> owned(stmt,
+                                                                               &sqlite3_finalize);
+        REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+        const std::string recorded_at = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+        CHECK_FALSE(recorded_at.empty());
+        CHECK(db.exec("SELECT recorded_at FROM intake") == recorded_at);
+    }
+    const auto verification = verify_audit_chain(*target);
+    CHECK(verification.ok);
+    CHECK(verification.records == 15);
+
+    // The copy goes on from where the source was: ids, sequences and the chain.
+    const auto max_id = source->list_checks({}).front().id;
+    CHECK(target->add_check(full_record()) > max_id);
+    CHECK(target->next_sequence("20261130") == 3);
+    CHECK(verify_audit_chain(*target).ok);
+
+    // Never into a store that holds records.
+    CHECK(test::error_code_of([&] { copy_store(*source, *target); }) == Errc::Forbidden);
+    CHECK(db.number("SELECT count(*) FROM audit") == 18);
+
+    // And back: PostgreSQL → a fresh SQLite file.
+    auto back = open_sqlite_store({dir.path() / "back.db"});
+    const auto back_report = copy_store(*target, *back);
+    CHECK(back_report.audit == 18);
+    compare(*target, *back);
+    CHECK(verify_audit_chain(*back).ok);
+    CHECK(back->next_sequence("20261130") == 4);
+}
