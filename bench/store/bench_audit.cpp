@@ -1,6 +1,7 @@
 // Store benchmark: `audit verify` over a large chain and consent writes per second with
 // durability on (WAL, synchronous FULL: an fsync per commit). Prints one JSON object.
 //   mynaq_bench_store [audit_records=1000000] [consent_writes=500] [directory=$TMPDIR]
+//                     [postgresql://… for the same consent writes on PostgreSQL]
 // The chain is built directly with SQL in one transaction (hashes from audit_hash), which is
 // much faster than a million audited writes and yields the same rows.
 #include <sqlite3.h>
@@ -132,15 +133,31 @@ int main(int argc, char** argv) {
     const double write_s = seconds(Clock::now() - write_start);
     const bool still_ok = verify_audit_chain(*store).ok;
 
+    // The same audited consent writes on PostgreSQL, when a server is given.
+    double pg_writes_per_s = 0;
+    bool pg_ok = true;
+    if (argc > 4) {
+        auto pg = open_store_url(argv[4]);
+        const auto pg_start = Clock::now();
+        for (int i = 0; i < writes; ++i) {
+            consent.patient_key = fmt::format("ref:BENCH{:06}", i);
+            pg->add_consent(consent);
+        }
+        pg_writes_per_s = writes / seconds(Clock::now() - pg_start);
+        pg_ok = verify_audit_chain(*pg).ok;
+    }
+
     fmt::print(
         "{{\"audit_records\": {}, \"build_s\": {:.3f}, \"verify_ok\": {}, "
         "\"verify_cold_s\": {:.3f}, \"verify_s\": {:.3f}, \"walk_only_s\": {:.3f}, "
         "\"consent_writes\": {}, \"consent_writes_per_s\": {:.1f}, "
-        "\"chain_ok_after_writes\": {}, \"db_bytes\": {}}}\n",
+        "\"chain_ok_after_writes\": {}, \"db_bytes\": {}, \"pg_consent_writes_per_s\": {:.1f}, "
+        "\"pg_chain_ok\": {}}}\n",
         records, build_s, result.ok && result.records == records, verify_cold_s, verify_s, walk_s,
-        writes, writes / write_s, still_ok, std::filesystem::file_size(path));
+        writes, writes / write_s, still_ok, std::filesystem::file_size(path), pg_writes_per_s,
+        pg_ok);
     store.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-    return result.ok && still_ok ? 0 : 1;
+    return result.ok && still_ok && pg_ok ? 0 : 1;
 }

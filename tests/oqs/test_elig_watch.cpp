@@ -94,7 +94,16 @@ TEST_CASE("two elig watch processes on one folder do not double-count") {
         auto b = rig.spawn({"elig", "watch", "--json", "--interval", "0.05"}, "wb");
         std::this_thread::sleep_for(std::chrono::milliseconds(1500));
         rig.stop_terminal();
-        std::this_thread::sleep_for(std::chrono::milliseconds(600));
+        // Both keep taking files in until the folder is drained (slow under sanitizers).
+        const auto files_now = oqsrig::count_files(rig.root() / "face", "OQSsiquc01res_face_");
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+        while (static_cast<std::size_t>(count_lines_with(rig.dir() / "wa.out", "\"recorded\"") +
+                                        count_lines_with(rig.dir() / "wb.out", "\"recorded\"")) <
+                   files_now &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a late duplicate shows
         a->signal(SIGTERM);
         b->signal(SIGTERM);
         CHECK(a->wait(std::chrono::seconds(5)) == 0);
