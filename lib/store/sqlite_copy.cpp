@@ -3,9 +3,9 @@
 // the tables directly rather than through the audited API.
 #include <fmt/format.h>
 
+#include "check_columns.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
-#include "postgres_store.hpp"  // kCheckColumns: the same schema on both backends
 #include "sqlite.hpp"
 
 namespace mynaq {
@@ -13,9 +13,9 @@ namespace mynaq {
 namespace {
 
 using store::detail::Database;
+using store::detail::kCheckColumns;
 using store::detail::Statement;
 using store::detail::WriteTransaction;
-using store::detail::pg::kCheckColumns;
 
 constexpr int kBusyTimeoutMs = 10'000;
 // Rows per batch: checks carry the raw XML (tens of kB each); audit records are small.
