@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "consent_support.hpp"
 #include "elig_render.hpp"
 #include "elig_support.hpp"
+#include "fallback_flow.hpp"
 #include "mynaq/oqs/eligibility.hpp"
 
 namespace mynaq::cli {
@@ -25,6 +27,25 @@ struct QueryOptions {
     std::string date;
     bool limit_consent = false;
 };
+
+// At the counter a timeout should not leave staff without a next step: offer the guided
+// fallback with what the query already knows.
+int offer_fallback(AppContext& context, const QueryOptions& o) {
+    std::cerr << context.t("fb.suggest") << std::flush;
+    std::string line;
+    if (!std::getline(std::cin, line) ||
+        !(line == "y" || line == "Y" || line == "yes" || line == "はい" || line == "1")) {
+        return exit_status(Errc::OqsTimeout);
+    }
+    FlowOptions flow;
+    flow.query = false;  // the system just failed to answer
+    flow.answers["birthdate"] = o.birthdate;
+    flow.answers["certificate.insurer_number"] = o.insurer;
+    if (!o.symbol.empty()) flow.answers["certificate.symbol"] = o.symbol;
+    flow.answers["certificate.number"] = o.number;
+    if (!o.branch.empty()) flow.answers["certificate.branch"] = o.branch;
+    return run_fallback_flow(context, flow);
+}
 
 int run_query(AppContext& context, const QueryOptions& o) {
     oqs::SingleQuery query;
@@ -53,7 +74,15 @@ int run_query(AppContext& context, const QueryOptions& o) {
     }
     auto store = open_store(context);
     auto exchange = open_exchange(context);
-    const auto outcome = oqs::query_eligibility(*exchange, *store, query);
+    std::optional<oqs::QueryOutcome> answered;
+    try {
+        answered = oqs::query_eligibility(*exchange, *store, query);
+    } catch (const Error& e) {
+        if (e.code() != Errc::OqsTimeout || context.json() || !stdin_is_terminal()) throw;
+        report_error(context, e);
+        return offer_fallback(context, o);
+    }
+    const auto& outcome = *answered;
     const bool valid = outcome.result.valid();
     if (context.json()) {
         context.emit_json({{"check", check_json(outcome.record)},

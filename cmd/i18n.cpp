@@ -215,8 +215,9 @@ constexpr std::array kCatalogue{
           "[y/N]: "},
     Entry{"store.purge_cancelled", "中止しました。何も削除していません。",
           "Cancelled: nothing was deleted."},
-    Entry{"store.purge_done", "削除しました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件",
-          "Deleted: {} checks, {} consents, {} intake records, {} bulk jobs"},
+    Entry{"store.purge_done",
+          "削除しました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件",
+          "Deleted: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback cases"},
     Entry{"store.purge_refused", "保存期間の規則により、まだ削除できない記録があります。",
           "The retention rules still keep some of these records."},
     Entry{"store.purge_refused_hint",
@@ -227,9 +228,10 @@ constexpr std::array kCatalogue{
     Entry{"store.migrated_unknown", "記録用データベース {} を更新しました（版は不明）。",
           "The store {} is up to date (its version is not reported)."},
     Entry{"store.copied",
-          "{} へコピーしました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、監査記録 {}件",
-          "Copied to {}: {} checks, {} consents, {} intake records, {} bulk jobs, {} audit "
-          "records"},
+          "{} へコピーしました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件、"
+          "監査記録 {}件",
+          "Copied to {}: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback "
+          "cases, {} audit records"},
     Entry{"store.copy_refused", "コピー先の記録用データベースが空ではありません。",
           "The target store is not empty."},
     Entry{"store.copy_refused_hint", "新しい空のデータベースを指定してください。",
@@ -445,6 +447,9 @@ Lang detect_lang(std::string_view from_option, std::string_view from_config) {
 
 std::string_view tr(Lang lang, std::string_view key) {
     for (const auto& e : kCatalogue) {
+        if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
+    }
+    for (const auto& e : fallback_catalogue()) {
         if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
     }
     return key;

@@ -1,6 +1,7 @@
 // What staff read, in Japanese and English. One catalogue; the locale (or --lang) picks.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,12 @@ enum class Lang { Ja, En };
 
 // --lang wins, then config, then LC_ALL / LC_MESSAGES / LANG (ja_* -> Japanese).
 Lang detect_lang(std::string_view from_option, std::string_view from_config);
+
+struct CatalogueEntry {
+    std::string_view key, ja, en;
+};
+// The catalogue is kept in parts by command group; tr() reads them all.
+std::span<const CatalogueEntry> fallback_catalogue();
 
 // Text for a catalogue key; an unknown key is a bug and returns the key itself.
 std::string_view tr(Lang lang, std::string_view key);

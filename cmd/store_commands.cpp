@@ -83,10 +83,12 @@ int run_purge(AppContext& context, const PurgeOptions& o) {
                             {{"checks", report.checks},
                              {"consents", report.consents},
                              {"intake", report.intake},
-                             {"bulk_jobs", report.bulk_jobs}}}});
+                             {"bulk_jobs", report.bulk_jobs},
+                             {"fallback_cases", report.fallback_cases}}}});
     } else {
         std::cout << fmt::format(fmt::runtime(std::string(context.t("store.purge_done"))),
-                                 report.checks, report.consents, report.intake, report.bulk_jobs)
+                                 report.checks, report.consents, report.intake, report.bulk_jobs,
+                                 report.fallback_cases)
                   << '\n';
     }
     return 0;
@@ -132,6 +134,7 @@ int run_copy(AppContext& context, const std::string& url) {
                              {"consents", report.consents},
                              {"intake", report.intake},
                              {"bulk_jobs", report.bulk_jobs},
+                             {"fallback_cases", report.fallback_cases},
                              {"audit", report.audit}}},
                            {"audit_ok", v.ok},
                            {"first_bad_seq", v.first_bad_seq},
@@ -139,7 +142,8 @@ int run_copy(AppContext& context, const std::string& url) {
     } else {
         std::cout << fmt::format(fmt::runtime(std::string(context.t("store.copied"))),
                                  without_password(url), report.checks, report.consents,
-                                 report.intake, report.bulk_jobs, report.audit)
+                                 report.intake, report.bulk_jobs, report.fallback_cases,
+                                 report.audit)
                   << '\n';
         std::cout << (v.ok
                           ? fmt::format(fmt::runtime(std::string(context.t("audit.ok"))), v.records)

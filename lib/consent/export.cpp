@@ -1,19 +1,10 @@
 #include "mynaq/consent.hpp"
 
+#include "mynaq/csv.hpp"
+
 namespace mynaq {
 
 namespace {
-
-// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
-std::string csv_field(const std::string& value) {
-    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-    std::string out = "\"";
-    for (const char c : value) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + "\"";
-}
 
 std::string label_ja(const std::string& stem) {
     const auto* c = find_consent_category(stem);
@@ -39,30 +30,14 @@ nlohmann::json consent_to_json(const ConsentRecord& r) {
 
 std::string consents_to_csv(const std::vector<ConsentRecord>& records) {
     // The BOM makes Excel read the file as UTF-8 rather than Shift_JIS.
-    std::string out = "\xEF\xBB\xBF";
+    std::string out(kUtf8Bom);
     out +=
         "id,patient_key,category,label,flag,consented_at,expires_at,source,recorded_by,"
         "check_id,note,recorded_at\r\n";
     for (const auto& r : records) {
-        const std::string fields[] = {std::to_string(r.id),
-                                      r.patient_key,
-                                      r.category,
-                                      label_ja(r.category),
-                                      r.flag,
-                                      r.consented_at,
-                                      r.expires_at,
-                                      r.source,
-                                      r.recorded_by,
-                                      std::to_string(r.check_id),
-                                      r.note,
-                                      r.recorded_at};
-        bool first = true;
-        for (const auto& f : fields) {
-            if (!first) out += ',';
-            out += csv_field(f);
-            first = false;
-        }
-        out += "\r\n";
+        out += csv_row({std::to_string(r.id), r.patient_key, r.category, label_ja(r.category),
+                        r.flag, r.consented_at, r.expires_at, r.source, r.recorded_by,
+                        std::to_string(r.check_id), r.note, r.recorded_at});
     }
     return out;
 }

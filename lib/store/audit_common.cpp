@@ -138,7 +138,8 @@ std::string purge_detail(std::string_view before, const PurgeCutoffs& cutoffs,
                           {"checks", report.checks},
                           {"consents", report.consents},
                           {"intake", report.intake},
-                          {"bulk_jobs", report.bulk_jobs}}
+                          {"bulk_jobs", report.bulk_jobs},
+                          {"fallback_cases", report.fallback_cases}}
         .dump();
 }
 

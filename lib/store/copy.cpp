@@ -17,6 +17,7 @@ public:
         report_.consents += static_cast<std::int64_t>(batch.consents.size());
         report_.intake += static_cast<std::int64_t>(batch.intake.size());
         report_.bulk_jobs += static_cast<std::int64_t>(batch.bulk_jobs.size());
+        report_.fallback_cases += static_cast<std::int64_t>(batch.fallback_cases.size());
         report_.audit += static_cast<std::int64_t>(batch.audit.size());
         return true;
     }

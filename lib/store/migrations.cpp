@@ -128,6 +128,21 @@ CREATE INDEX consents_patient_category ON consents (patient_key, category);
 CREATE INDEX consents_recorded_day ON consents (substr(recorded_at, 1, 10));
 CREATE INDEX consents_check_id ON consents (check_id);
 )sql",
+    // 3: outage fallback cases (the case itself is the JSON document; the rest indexes it).
+    R"sql(
+CREATE TABLE fallback_cases (
+    id INTEGER PRIMARY KEY,
+    case_date TEXT NOT NULL,
+    state TEXT NOT NULL,
+    patient TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revision INTEGER NOT NULL DEFAULT 1,
+    document TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX fallback_cases_case_date ON fallback_cases (case_date);
+CREATE INDEX fallback_cases_state ON fallback_cases (state);
+)sql",
 };
 
 int current_version(const Database& db) {

@@ -2,6 +2,7 @@
 // one snapshot and written in one transaction.
 #include <fmt/format.h>
 
+#include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "postgres_store.hpp"
 
@@ -34,6 +35,9 @@ void read_bulk_row(const Result& r, int row, StoreRows& rows) {
 void read_sequence_row(const Result& r, int row, StoreRows& rows) {
     rows.sequences.push_back({r.text(row, 0), static_cast<int>(r.int64(row, 1))});
 }
+void read_fallback_row(const Result& r, int row, StoreRows& rows) {
+    rows.fallback_cases.push_back(read_fallback_case(r, row));
+}
 void read_audit_row(const Result& r, int row, StoreRows& rows) {
     rows.audit.push_back(read_audit(r, row));
 }
@@ -63,6 +67,8 @@ public:
                   &read_bulk_row},
             Phase{"SELECT day, value FROM sequences ORDER BY day", kAuditBatchRows,
                   &read_sequence_row},
+            Phase{fmt::format("SELECT {} FROM fallback_cases ORDER BY id", kFallbackColumns),
+                  kBatchRows, &read_fallback_row},
             Phase{fmt::format("SELECT {} FROM audit ORDER BY seq", kAuditColumns), kAuditBatchRows,
                   &read_audit_row},
         };
@@ -123,7 +129,8 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
     const auto count = conn_.query(
         "SELECT (SELECT count(*) FROM checks) + (SELECT count(*) FROM intake)"
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
-        " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM audit)",
+        " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
+        " + (SELECT count(*) FROM audit)",
         "cannot count the records of the target store");
     if (count.int64(0, 0) != 0) {
         throw Error(Errc::Forbidden,
@@ -206,6 +213,22 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
             (void)conn_.query("INSERT INTO sequences (day, value) VALUES ($1, $2)",
                               Params{}.add(s.day).add(s.value), "cannot copy a sequence");
         }
+        for (const auto& f : batch.fallback_cases) {
+            (void)conn_.query(
+                fmt::format("INSERT INTO fallback_cases ({}) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                            " $8)",
+                            kFallbackColumns),
+                Params{}
+                    .add(f.id)
+                    .add(f.case_date)
+                    .add(f.state)
+                    .add(f.patient)
+                    .add(f.created_at)
+                    .add(f.updated_at)
+                    .add(f.revision)
+                    .add(f.document),
+                "cannot copy a fallback case");
+        }
         for (const auto& r : batch.audit) {
             (void)conn_.query(
                 fmt::format("INSERT INTO audit ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -223,7 +246,7 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
         }
     }
     // Explicit ids leave the identity counters behind; new rows must start after the copies.
-    for (const char* table : {"checks", "consents", "bulk_jobs"}) {
+    for (const char* table : {"checks", "consents", "bulk_jobs", "fallback_cases"}) {
         (void)conn_.query(fmt::format("SELECT setval(pg_get_serial_sequence('{0}', 'id'),"
                                       " coalesce(max(id), 0) + 1, false) FROM {0}",
                                       table),

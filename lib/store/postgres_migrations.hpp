@@ -1,5 +1,6 @@
 // Internal to lib/store: the PostgreSQL schema, as the same ordered list of versions as the
-// SQLite one (1: checks, intake, bulk jobs, sequences; 2: audit trail and consents).
+// SQLite one (1: checks, intake, bulk jobs, sequences; 2: audit trail and consents; 3: fallback
+// cases).
 #pragma once
 
 #include "postgres.hpp"

@@ -510,6 +510,7 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
     constexpr std::string_view old_consent =
         "recorded_at <> '' AND substr(recorded_at, 1, 10) < $1";
     constexpr std::string_view old_bulk = "created_at <> '' AND substr(created_at, 1, 10) < $1";
+    constexpr std::string_view old_fallback = "case_date <> '' AND case_date < $1";
 
     Transaction tx(conn_);
     // Checked under the head lock: nothing can be added between the check and the delete.
@@ -525,6 +526,14 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
         n > 0) {
         refuse_purge("checks", rules.claims_years, "claims-related records", n, cutoffs.claims,
                      before);
+    }
+    if (const auto n = kept(fmt::format("SELECT count(*) FROM fallback_cases WHERE {} AND "
+                                        "case_date >= $2",
+                                        old_fallback),
+                            cutoffs.claims);
+        n > 0) {
+        refuse_purge("fallback cases", rules.claims_years, "claims-related records", n,
+                     cutoffs.claims, before);
     }
     if (const auto n = kept(fmt::format("SELECT count(*) FROM intake WHERE {} AND "
                                         "substr(recorded_at, 1, 10) >= $2",
@@ -558,6 +567,8 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
     report.checks = remove(fmt::format("DELETE FROM checks WHERE {}", old_check));
     report.consents = remove(fmt::format("DELETE FROM consents WHERE {}", old_consent));
     report.bulk_jobs = remove(fmt::format("DELETE FROM bulk_jobs WHERE {}", old_bulk));
+    report.fallback_cases =
+        remove(fmt::format("DELETE FROM fallback_cases WHERE {}", old_fallback));
     append_audit(head, "store.purge", "store", purge_detail(before, cutoffs, report));
     tx.commit();
     return report;

@@ -30,6 +30,9 @@ inline constexpr std::string_view kConsentColumns =
     "note, recorded_at";
 ConsentRecord read_consent(const Result& result, int row);
 
+// A row in kFallbackColumns order (fallback_common.hpp).
+FallbackCaseRow read_fallback_case(const Result& result, int row);
+
 inline constexpr std::string_view kAuditColumns =
     "seq, at, operator, action, object, detail, prev_hash, hash";
 AuditRecord read_audit(const Result& result, int row);
@@ -62,6 +65,13 @@ public:
     std::int64_t add_consent(const ConsentRecord& consent) override;
     [[nodiscard]] std::vector<ConsentRecord> list_consents(
         const ConsentFilter& filter) const override;
+
+    // postgres_fallback.cpp
+    std::int64_t add_fallback_case(const FallbackCaseRow& row) override;
+    void update_fallback_cases(const std::vector<FallbackCaseRow>& rows) override;
+    [[nodiscard]] std::optional<FallbackCaseRow> fallback_case(std::int64_t id) const override;
+    [[nodiscard]] std::vector<FallbackCaseRow> list_fallback_cases(
+        const FallbackCaseFilter& filter) const override;
 
     void audit(const std::string& action, const std::string& object,
                const std::string& detail) override;

@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include "check_columns.hpp"
+#include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
 #include "sqlite.hpp"
+#include "sqlite_fallback.hpp"
 
 namespace mynaq {
 
@@ -14,6 +16,7 @@ namespace {
 
 using store::detail::Database;
 using store::detail::kCheckColumns;
+using store::detail::kFallbackColumns;
 using store::detail::Statement;
 using store::detail::WriteTransaction;
 
@@ -87,6 +90,10 @@ void read_sequence_row(const Statement& stmt, StoreRows& rows) {
     rows.sequences.push_back({stmt.text(0), static_cast<int>(stmt.int64(1))});
 }
 
+void read_fallback_row(const Statement& stmt, StoreRows& rows) {
+    rows.fallback_cases.push_back(store::detail::read_fallback_case(stmt));
+}
+
 void read_audit_row(const Statement& stmt, StoreRows& rows) {
     AuditRecord r;
     r.seq = stmt.int64(0);
@@ -126,6 +133,8 @@ public:
                   kBatchRows, &read_bulk_row},
             Phase{"SELECT day, value FROM sequences ORDER BY day", kAuditBatchRows,
                   &read_sequence_row},
+            Phase{fmt::format("SELECT {} FROM fallback_cases ORDER BY id", kFallbackColumns),
+                  kBatchRows, &read_fallback_row},
             Phase{"SELECT seq, at, operator, action, object, detail, prev_hash, hash FROM audit"
                   " ORDER BY seq",
                   kAuditBatchRows, &read_audit_row},
@@ -243,6 +252,19 @@ void insert_rows(const Database& db, const StoreRows& rows) {
             .bind(2, s.value)
             .run("cannot copy a sequence");
     }
+    for (const auto& f : rows.fallback_cases) {
+        db.prepare(fmt::format("INSERT INTO fallback_cases ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               kFallbackColumns))
+            .bind(1, f.id)
+            .bind(2, f.case_date)
+            .bind(3, f.state)
+            .bind(4, f.patient)
+            .bind(5, f.created_at)
+            .bind(6, f.updated_at)
+            .bind(7, f.revision)
+            .bind(8, f.document)
+            .run("cannot copy a fallback case");
+    }
     for (const auto& r : rows.audit) {
         db.prepare(
               "INSERT INTO audit (seq, at, operator, action, object, detail, prev_hash, hash)"
@@ -271,7 +293,8 @@ void Store::import_rows(StoreRowReader& rows) {
     auto count = db.prepare(
         "SELECT (SELECT count(*) FROM checks) + (SELECT count(*) FROM intake)"
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
-        " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM audit)");
+        " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
+        " + (SELECT count(*) FROM audit)");
     count.step("cannot count the records of the target store");
     if (count.int64(0) != 0) {
         throw Error(Errc::Forbidden,

@@ -12,6 +12,7 @@ namespace {
 
 // A row whose date is unknown ('') is never old enough to delete.
 constexpr std::string_view kOldCheck = "checked_at <> '' AND substr(checked_at, 1, 10) < :before";
+constexpr std::string_view kOldFallback = "case_date <> '' AND case_date < :before";
 
 std::int64_t count(const Database& db, const std::string& sql, const std::string& before,
                    const std::string& cutoff) {
@@ -48,6 +49,15 @@ PurgeReport purge_records(const Database& db, const std::string& before,
         n > 0) {
         refuse_purge("checks", rules.claims_years, "claims-related records", n, cutoffs.claims,
                      before);
+    }
+    if (const auto n = count(db,
+                             fmt::format("SELECT count(*) FROM fallback_cases WHERE {} AND "
+                                         "case_date >= :cutoff",
+                                         kOldFallback),
+                             before, cutoffs.claims);
+        n > 0) {
+        refuse_purge("fallback cases", rules.claims_years, "claims-related records", n,
+                     cutoffs.claims, before);
     }
     if (const auto n = count(db,
                              fmt::format("SELECT count(*) FROM intake WHERE {} AND "
@@ -87,6 +97,8 @@ PurgeReport purge_records(const Database& db, const std::string& before,
                               "DELETE FROM bulk_jobs WHERE created_at <> '' AND "
                               "substr(created_at, 1, 10) < :before",
                               before);
+    report.fallback_cases =
+        remove(db, fmt::format("DELETE FROM fallback_cases WHERE {}", kOldFallback), before);
     // Audit records are never purged, whatever their age: the chain is the evidence of what
     // was done to the store, this purge included, and cutting its start would break it.
     append_audit(db, operator_name, "store.purge", "store", purge_detail(before, cutoffs, report));

@@ -26,6 +26,7 @@
 #include "mynaq/store.hpp"
 #include "sqlite.hpp"
 #include "sqlite_audit.hpp"
+#include "sqlite_fallback.hpp"
 
 namespace mynaq {
 
@@ -327,6 +328,23 @@ public:
     [[nodiscard]] std::vector<ConsentRecord> list_consents(
         const ConsentFilter& filter) const override {
         return store::detail::select_consents(db_, filter);
+    }
+
+    std::int64_t add_fallback_case(const FallbackCaseRow& row) override {
+        return store::detail::insert_fallback_case(db_, row, operator_);
+    }
+
+    void update_fallback_cases(const std::vector<FallbackCaseRow>& rows) override {
+        store::detail::update_fallback_cases(db_, rows, operator_);
+    }
+
+    [[nodiscard]] std::optional<FallbackCaseRow> fallback_case(std::int64_t id) const override {
+        return store::detail::select_fallback_case(db_, id);
+    }
+
+    [[nodiscard]] std::vector<FallbackCaseRow> list_fallback_cases(
+        const FallbackCaseFilter& filter) const override {
+        return store::detail::select_fallback_cases(db_, filter);
     }
 
     void audit(const std::string& action, const std::string& object,

@@ -190,6 +190,53 @@ void parse_store(const std::filesystem::path& file, const YAML::Node& node, Stor
     }
 }
 
+std::string date_value(const std::filesystem::path& file, const YAML::Node& v, const char* key) {
+    const auto text = scalar<std::string>(file, v, key);
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+        invalid(file, v, fmt::format("'{}' must be a date like 2026-12-01", key));
+    }
+    return text;
+}
+
+void parse_fallback(const std::filesystem::path& file, const YAML::Node& node, FallbackConfig& f) {
+    require_map(file, node, "fallback");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "unknown_insurer_number") {
+            f.unknown_insurer_number =
+                scalar<std::string>(file, v, "fallback.unknown_insurer_number");
+            if (f.unknown_insurer_number != "77777777" && f.unknown_insurer_number != "77777779") {
+                invalid(file, v, "'fallback.unknown_insurer_number' must be 77777777 or 77777779");
+            }
+        } else if (k == "unknown_number") {
+            f.unknown_number = scalar<std::string>(file, v, "fallback.unknown_number");
+            if (f.unknown_number.empty() || f.unknown_number.size() > 20 ||
+                f.unknown_number.find_first_not_of('7') != std::string::npos) {
+                invalid(file, v, "'fallback.unknown_number' must be 1 to 20 sevens");
+            }
+        } else if (k == "query_timeout_s") {
+            f.query_timeout = bounded_ms(file, v, "fallback.query_timeout_s", 1000, 1, 600);
+        } else if (k == "disaster") {
+            require_map(file, v, "fallback.disaster");
+            for (const auto& d : v) {
+                const auto dk = d.first.as<std::string>();
+                if (dk == "from") {
+                    f.disaster_from = date_value(file, d.second, "fallback.disaster.from");
+                } else if (dk == "to") {
+                    f.disaster_to = date_value(file, d.second, "fallback.disaster.to");
+                } else if (dk == "area") {
+                    f.disaster_area = scalar<std::string>(file, d.second, "fallback.disaster.area");
+                } else {
+                    invalid(file, d.first, fmt::format("unknown key 'fallback.disaster.{}'", dk));
+                }
+            }
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'fallback.{}'", k));
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<std::filesystem::path> find_config_file() {
@@ -293,6 +340,8 @@ Config load_config(const std::filesystem::path& file) {
             parse_oqs(file, value, config.oqs);
         } else if (key == "store") {
             parse_store(file, value, config.store);
+        } else if (key == "fallback") {
+            parse_fallback(file, value, config.fallback);
         } else {
             // Sections of later features are accepted so one file serves every version.
             continue;

@@ -80,9 +80,14 @@ store:
 }
 
 void Rig::start_terminal(const std::vector<std::string>& args) {
-    std::vector<std::string> argv{
-        MYNAQ_BINARY,           "sim",   "oqs", "--root", root().string(), "--people",
-        people_file().string(), "--json"};
+    std::vector<std::string> argv{MYNAQ_BINARY,
+                                  "sim",
+                                  "oqs",
+                                  "--root",
+                                  root().string(),
+                                  "--people",
+                                  (people_.empty() ? people_file() : people_).string(),
+                                  "--json"};
     argv.insert(argv.end(), args.begin(), args.end());
     terminal_ = std::make_unique<mynaq::BackgroundProcess>(
         argv, std::map<std::string, std::string>{}, (dir_ / "terminal.out").string(),

@@ -34,6 +34,8 @@ public:
     // Starts `mynaq sim oqs --root … --people …` plus `args`; waits for its ready line.
     void start_terminal(const std::vector<std::string>& args = {});
     void stop_terminal();
+    // The people file of later start_terminal() calls (default examples/people.yaml).
+    void use_people(std::filesystem::path people) { people_ = std::move(people); }
     // Starts `mynaq sim oqs-api` with a PKI under dir()/pki; returns its port.
     int start_api(const std::vector<std::string>& args = {});
     void stop_api();
@@ -54,6 +56,7 @@ public:
 private:
     Options options_;
     std::filesystem::path dir_;
+    std::filesystem::path people_;
     std::unique_ptr<mynaq::BackgroundProcess> terminal_;
     std::unique_ptr<mynaq::BackgroundProcess> api_;
 };

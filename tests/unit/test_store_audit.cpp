@@ -694,8 +694,10 @@ TEST_CASE("store audit a v1 store is upgraded in place and keeps its checks") {
     CHECK(result.ok);
     CHECK(result.records == 2);
     RawDb raw(dir.db());
-    CHECK(raw.number("SELECT max(version) FROM schema_migrations") == 2);
-    CHECK(raw.number("SELECT count(*) FROM schema_migrations") == 2);
+    const int latest = store::detail::latest_schema_version();
+    CHECK(latest >= 2);
+    CHECK(raw.number("SELECT max(version) FROM schema_migrations") == latest);
+    CHECK(raw.number("SELECT count(*) FROM schema_migrations") == latest);
 }
 
 TEST_CASE("store consent entries from a check are stored with its id and audited") {

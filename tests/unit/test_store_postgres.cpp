@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "../../lib/store/migrations.hpp"
 #include "error_code_of.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
@@ -719,11 +720,13 @@ TEST_CASE("store postgres two processes migrating a fresh database at once both 
             CHECK(result.status == 0);
         }
         CHECK(db.number("SELECT count(*) FROM checks") == 2);
-        CHECK(db.number("SELECT count(*) FROM schema_migrations") == 2);
-        CHECK(db.number("SELECT max(version) FROM schema_migrations") == 2);
+        // Both backends number the same schema versions.
+        const int latest = store::detail::latest_schema_version();
+        CHECK(db.number("SELECT count(*) FROM schema_migrations") == latest);
+        CHECK(db.number("SELECT max(version) FROM schema_migrations") == latest);
         // Opening again migrates nothing.
         auto store = open_pg(db);
-        CHECK(db.number("SELECT count(*) FROM schema_migrations") == 2);
+        CHECK(db.number("SELECT count(*) FROM schema_migrations") == latest);
         CHECK(verify_audit_chain(*store).ok);
         CHECK(store->audit_head().seq == 2);
     }
@@ -891,4 +894,259 @@ TEST_CASE("store postgres copy from SQLite keeps every record and the audit chai
     compare(*target, *back);
     CHECK(verify_audit_chain(*back).ok);
     CHECK(back->next_sequence("20261130") == 4);
+}
+
+namespace {
+
+FallbackCaseRow fallback_of(std::string date, std::string state, std::string patient) {
+    FallbackCaseRow row;
+    row.case_date = std::move(date);
+    row.state = std::move(state);
+    row.patient = std::move(patient);
+    row.document = fmt::format(R"({{"patient":"{}","reason":"network"}})", row.patient);
+    return row;
+}
+
+void check_same(const FallbackCaseRow& a, const FallbackCaseRow& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.case_date == b.case_date);
+    CHECK(a.state == b.state);
+    CHECK(a.patient == b.patient);
+    CHECK(a.created_at == b.created_at);
+    CHECK(a.updated_at == b.updated_at);
+    CHECK(a.revision == b.revision);
+    CHECK(a.document == b.document);
+}
+
+std::vector<std::string> patients_of(const std::vector<FallbackCaseRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.patient);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store postgres fallback add, list and update with revisions and audit records") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    store->set_operator("受付");
+    const auto a = store->add_fallback_case(fallback_of("2026-11-29", "in_progress", "山田　太郎"));
+    const auto b = store->add_fallback_case(fallback_of("2026-11-30", "queued", "Yamada Jiro"));
+    const auto c = store->add_fallback_case(fallback_of("2026-11-30", "queued", "100%_name"));
+    CHECK(b > a);
+    CHECK(c > b);
+
+    const auto row_a = store->fallback_case(a);
+    REQUIRE(row_a.has_value());
+    CHECK(row_a->revision == 1);
+    CHECK(row_a->case_date == "2026-11-29");
+    CHECK(row_a->patient == "山田　太郎");
+    CHECK(row_a->document == fallback_of("", "", "山田　太郎").document);
+    CHECK(row_a->created_at.size() == std::string("2026-11-30T09:15:00+09:00").size());
+    CHECK(row_a->created_at.ends_with("+09:00"));
+    CHECK(row_a->updated_at == row_a->created_at);
+    CHECK_FALSE(store->fallback_case(c + 10).has_value());
+    CHECK(test::error_code_of([&] {
+              store->add_fallback_case(fallback_of("2026-11-31", "queued", "x"));
+          }) == Errc::InvalidArgument);
+
+    FallbackCaseFilter all;
+    CHECK(patients_of(store->list_fallback_cases(all)) ==
+          std::vector<std::string>{"山田　太郎", "Yamada Jiro", "100%_name"});
+    FallbackCaseFilter day;
+    day.from = "2026-11-30";
+    day.to = "2026-11-30";
+    day.state = "queued";
+    CHECK(store->list_fallback_cases(day).size() == 2);
+    FallbackCaseFilter before;
+    before.to = "2026-11-29";
+    CHECK(patients_of(store->list_fallback_cases(before)) ==
+          std::vector<std::string>{"山田　太郎"});
+    FallbackCaseFilter latin;
+    latin.patient = "yamada";  // ASCII case ignored, as on SQLite
+    CHECK(patients_of(store->list_fallback_cases(latin)) ==
+          std::vector<std::string>{"Yamada Jiro"});
+    FallbackCaseFilter literal;
+    literal.patient = "0%_";
+    CHECK(patients_of(store->list_fallback_cases(literal)) ==
+          std::vector<std::string>{"100%_name"});
+    literal.patient = "1_";
+    CHECK(store->list_fallback_cases(literal).empty());
+    FallbackCaseFilter limited;
+    limited.limit = 1;
+    CHECK(patients_of(store->list_fallback_cases(limited)) ==
+          std::vector<std::string>{"山田　太郎"});
+
+    auto change_a = *row_a;
+    change_a.state = "confirmed";
+    change_a.document = R"({"step":"notice"})";
+    auto change_b = *store->fallback_case(b);
+    change_b.state = "cancelled";
+    change_b.case_date = "2026-12-01";
+    store->update_fallback_cases({change_a, change_b});
+    const auto new_a = store->fallback_case(a);
+    const auto new_b = store->fallback_case(b);
+    CHECK(new_a->revision == 2);
+    CHECK(new_a->state == "confirmed");
+    CHECK(new_a->document == R"({"step":"notice"})");
+    CHECK(new_a->created_at == row_a->created_at);
+    CHECK(new_a->updated_at >= row_a->updated_at);
+    CHECK(new_b->revision == 2);
+    CHECK(new_b->case_date == "2026-12-01");
+    CHECK(store->fallback_case(c)->revision == 1);
+
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == 5);
+    CHECK(audit[0].action == "fallback.add");
+    CHECK(audit[0].object == fmt::format("fallback:{}", a));
+    CHECK(audit[0].detail.find(R"("date":"2026-11-29")") != std::string::npos);
+    CHECK(audit[3].action == "fallback.update");
+    CHECK(audit[3].object == fmt::format("fallback:{}", a));
+    CHECK(audit[3].detail.find(R"("state":"confirmed")") != std::string::npos);
+    CHECK(audit[3].detail.find(R"("revision":2)") != std::string::npos);
+    CHECK(audit[4].object == fmt::format("fallback:{}", b));
+    CHECK(audit[4].operator_name == "受付");
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres fallback another terminal's save rolls a stale update back whole") {
+    const PgDatabase db;
+    auto terminal1 = open_pg(db);
+    auto terminal2 = open_pg(db);
+    const auto a = terminal1->add_fallback_case(fallback_of("2026-11-30", "in_progress", "A"));
+    const auto b = terminal1->add_fallback_case(fallback_of("2026-11-30", "in_progress", "B"));
+    const auto read_a = *terminal1->fallback_case(a);
+    const auto read_b = *terminal1->fallback_case(b);
+
+    auto by_2 = *terminal2->fallback_case(b);
+    by_2.state = "cancelled";
+    terminal2->update_fallback_cases({by_2});
+    const auto seq = terminal1->audit_head().seq;
+
+    auto change_a = read_a;
+    change_a.state = "queued";
+    auto change_b = read_b;
+    change_b.state = "confirmed";
+    try {
+        terminal1->update_fallback_cases({change_a, change_b});
+        FAIL("a stale revision was written");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::StoreError);
+        CHECK(e.detail() == fmt::format("fallback case {} was changed by another terminal since it "
+                                        "was read; show it again and retry",
+                                        b));
+        CHECK(e.fields().at("path") == db.url());
+    }
+    check_same(*terminal1->fallback_case(a), read_a);
+    CHECK(terminal2->fallback_case(b)->state == "cancelled");
+    CHECK(db.number(fmt::format("SELECT revision FROM fallback_cases WHERE id = {}", b)) == 2);
+    CHECK(terminal1->audit_head().seq == seq);
+
+    // An unknown id rolls back the same way.
+    auto missing = fallback_of("2026-11-30", "queued", "nobody");
+    missing.id = b + 50;
+    missing.revision = 1;
+    CHECK(test::error_code_of([&] {
+              terminal1->update_fallback_cases({change_a, missing});
+          }) == Errc::NotFound);
+    check_same(*terminal1->fallback_case(a), read_a);
+    CHECK(terminal1->audit_head().seq == seq);
+
+    // The connection is usable after the rollbacks, and a fresh read goes through.
+    auto fresh_b = *terminal1->fallback_case(b);
+    fresh_b.state = "confirmed";
+    terminal1->update_fallback_cases({change_a, fresh_b});
+    CHECK(terminal2->fallback_case(a)->state == "queued");
+    CHECK(terminal2->fallback_case(b)->revision == 3);
+    CHECK(terminal2->audit_head().seq == seq + 2);
+    CHECK(verify_audit_chain(*terminal2).ok);
+}
+
+TEST_CASE("store postgres fallback purge keeps cases for claims_years") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    const auto old_id = store->add_fallback_case(fallback_of("2014-05-01", "rechecked", "old"));
+    const auto recent = format_jst_date(now_seconds() - std::chrono::days{800});
+    const auto recent_id = store->add_fallback_case(fallback_of(recent, "rechecked", "recent"));
+    const auto before = format_jst_date(now_seconds() - std::chrono::days{400});
+
+    try {
+        store->purge(before, RetentionRules{});
+        FAIL("purged a fallback case within claims_years");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::Forbidden);
+        CHECK(e.fields().at("kind") == "fallback cases");
+        CHECK(e.fields().at("count") == "1");
+    }
+    CHECK(store->fallback_case(old_id).has_value());
+
+    const auto report = store->purge("2016-01-01", RetentionRules{});
+    CHECK(report.fallback_cases == 1);
+    CHECK_FALSE(store->fallback_case(old_id).has_value());
+    CHECK(all_audit(*store).back().detail.find(R"("fallback_cases":1)") != std::string::npos);
+    const auto later = store->purge(before, RetentionRules{1, 1});
+    CHECK(later.fallback_cases == 1);
+    CHECK_FALSE(store->fallback_case(recent_id).has_value());
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres fallback copy from SQLite keeps cases and moves the id counter") {
+    TempDir dir;
+    auto source = open_sqlite_store({dir.path() / "mynaq.db"});
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 4; ++i) {
+        ids.push_back(source->add_fallback_case(
+            fallback_of(fmt::format("2026-11-2{}", i), "in_progress", fmt::format("患者{}", i))));
+    }
+    auto first = *source->fallback_case(ids[1]);
+    first.state = "confirmed";
+    source->update_fallback_cases({first});
+    source->add_check(simple_record("2026-11-30T09:00:00+09:00", "A", "", "", "", "", "query"));
+
+    const PgDatabase db;
+    auto target = open_pg(db);
+    const auto report = copy_store(*source, *target);
+    CHECK(report.fallback_cases == 4);
+    CHECK(report.checks == 1);
+    CHECK(report.audit == 6);
+
+    FallbackCaseFilter all;
+    all.limit = 0;
+    const auto rows_a = source->list_fallback_cases(all);
+    const auto rows_b = target->list_fallback_cases(all);
+    REQUIRE(rows_a.size() == 4);
+    REQUIRE(rows_b.size() == rows_a.size());
+    for (std::size_t i = 0; i < rows_a.size(); ++i) check_same(rows_a[i], rows_b[i]);
+    CHECK(target->fallback_case(ids[1])->revision == 2);
+    CHECK(verify_audit_chain(*target).ok);
+
+    // New cases on PostgreSQL come after the copied ids; revisions go on where they were.
+    const auto next = target->add_fallback_case(fallback_of("2026-12-01", "queued", "new"));
+    CHECK(next > ids.back());
+    auto stale = rows_b[1];
+    stale.revision = 1;
+    CHECK(test::error_code_of([&] { target->update_fallback_cases({stale}); }) == Errc::StoreError);
+    auto current = rows_b[1];
+    current.state = "rechecked";
+    target->update_fallback_cases({current});
+    CHECK(target->fallback_case(ids[1])->revision == 3);
+    CHECK(verify_audit_chain(*target).ok);
+
+    // And back to a fresh SQLite file, through the PostgreSQL reader.
+    auto back = open_sqlite_store({dir.path() / "back.db"});
+    const auto back_report = copy_store(*target, *back);
+    CHECK(back_report.fallback_cases == 5);
+    const auto rows_c = back->list_fallback_cases(all);
+    const auto rows_d = target->list_fallback_cases(all);
+    REQUIRE(rows_c.size() == rows_d.size());
+    for (std::size_t i = 0; i < rows_c.size(); ++i) check_same(rows_c[i], rows_d[i]);
+    CHECK(verify_audit_chain(*back).ok);
+
+    // A PostgreSQL target holding only a fallback case is not empty.
+    const PgDatabase other_db;
+    auto other = open_pg(other_db);
+    other_db.exec(
+        "INSERT INTO fallback_cases (case_date, state, created_at, updated_at) VALUES "
+        "('2026-11-30', 'queued', '2026-11-30T09:00:00+09:00', '2026-11-30T09:00:00+09:00')");
+    CHECK(test::error_code_of([&] { copy_store(*source, *other); }) == Errc::Forbidden);
 }

@@ -58,6 +58,17 @@ struct StoreConfig {
     std::string url;             // store.url: postgresql://… for a store shared by terminals
 };
 
+// fallback: the outage flows (policy.md §3).
+struct FallbackConfig {
+    std::string unknown_insurer_number = "77777777";  // fallback.unknown_insurer_number
+    std::string unknown_number = "77777777";          // fallback.unknown_number
+    std::chrono::milliseconds query_timeout{8'000};   // fallback.query_timeout_s: 資格確認書
+                                                      // queried during the flow
+    std::string disaster_from;                        // fallback.disaster.from (yyyy-mm-dd)
+    std::string disaster_to;                          // fallback.disaster.to
+    std::string disaster_area;                        // fallback.disaster.area
+};
+
 struct Config {
     std::optional<std::string> reader;               // card.reader
     std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
@@ -70,6 +81,7 @@ struct Config {
     FacilityConfig facility;
     OqsConfig oqs;
     StoreConfig store;
+    FallbackConfig fallback;
     std::optional<std::filesystem::path> source;  // the file this came from
 };
 

@@ -72,6 +72,29 @@ struct PurgeReport {
     std::int64_t consents = 0;
     std::int64_t intake = 0;
     std::int64_t bulk_jobs = 0;
+    std::int64_t fallback_cases = 0;
+};
+
+// One outage fallback case (lib/fallback keeps the whole case as a JSON document; the store
+// indexes the fields it is listed by). Claim-related: kept claims_years.
+struct FallbackCaseRow {
+    std::int64_t id = 0;
+    std::string case_date;   // yyyy-mm-dd (JST) of the visit
+    std::string state;       // lib/fallback: "in_progress", "queued", "confirmed", "rechecked",
+                             // "cancelled"
+    std::string patient;     // name and kana as entered, for searching
+    std::string created_at;  // JST ISO 8601, set by the store on add
+    std::string updated_at;  // JST ISO 8601, set by the store on every write
+    int revision = 0;        // 1 after add; every update must name the revision it read
+    std::string document;    // JSON (lib/fallback), never a PIN or a 個人番号
+};
+
+struct FallbackCaseFilter {
+    std::optional<std::string> from;     // yyyy-mm-dd case_date, inclusive
+    std::optional<std::string> to;       // yyyy-mm-dd case_date, inclusive
+    std::optional<std::string> state;    // exact
+    std::optional<std::string> patient;  // substring of patient
+    int limit = 1000;                    // oldest first (by id)
 };
 
 struct CheckRecord {
@@ -157,6 +180,7 @@ struct StoreRows {
     std::vector<IntakeRow> intake;
     std::vector<BulkJob> bulk_jobs;
     std::vector<SequenceRow> sequences;
+    std::vector<FallbackCaseRow> fallback_cases;
     std::vector<AuditRecord> audit;  // in seq order
 };
 
@@ -209,6 +233,17 @@ public:
     [[nodiscard]] virtual std::vector<ConsentRecord> list_consents(
         const ConsentFilter& filter) const = 0;
 
+    // Fallback cases. add returns the new id (revision 1, created_at/updated_at set) and audits
+    // "fallback.add". update writes every row in one transaction, each audited
+    // "fallback.update" with its new state, and bumps each revision; a row whose revision is
+    // not the stored one (another terminal changed the case since it was read) rolls the whole
+    // transaction back with Error{StoreError}, an unknown id with Error{NotFound}.
+    virtual std::int64_t add_fallback_case(const FallbackCaseRow& row) = 0;
+    virtual void update_fallback_cases(const std::vector<FallbackCaseRow>& rows) = 0;
+    [[nodiscard]] virtual std::optional<FallbackCaseRow> fallback_case(std::int64_t id) const = 0;
+    [[nodiscard]] virtual std::vector<FallbackCaseRow> list_fallback_cases(
+        const FallbackCaseFilter& filter) const = 0;
+
     // Appends an audit record for something that is not a write (viewing information).
     virtual void audit(const std::string& action, const std::string& object,
                        const std::string& detail) = 0;
@@ -253,6 +288,7 @@ struct CopyReport {
     std::int64_t consents = 0;
     std::int64_t intake = 0;
     std::int64_t bulk_jobs = 0;
+    std::int64_t fallback_cases = 0;
     std::int64_t audit = 0;
 };
 // Copies every record of `from` into the empty store `to` (else Error{Forbidden}) without

@@ -1,0 +1,194 @@
+#include "mynaq/fallback/chromium.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "mynaq/error.hpp"
+#include "mynaq/files.hpp"
+#include "mynaq/process.hpp"
+
+namespace mynaq::fallback {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_executable_file(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+std::optional<fs::path> in_path(std::string_view name) {
+    const char* path = std::getenv("PATH");
+    if (path == nullptr) return std::nullopt;
+    std::string_view rest = path;
+    while (true) {
+        const auto colon = rest.find(':');
+        const auto dir = rest.substr(0, colon);
+        if (!dir.empty()) {
+            const fs::path candidate = fs::path(dir) / name;
+            if (is_executable_file(candidate)) return candidate;
+        }
+        if (colon == std::string_view::npos) return std::nullopt;
+        rest.remove_prefix(colon + 1);
+    }
+}
+
+// Chromium's profile must not be the user's (it may be open, and the print must not depend
+// on it), so each render gets a fresh one, removed afterwards with whatever Chromium wrote.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "mynaq-chromium-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            throw Error(Errc::IoError, "cannot create a temporary directory for Chromium");
+        }
+        path_ = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+// file:// URL of an absolute path, percent-encoding everything but unreserved bytes and '/'.
+std::string file_url(const fs::path& absolute) {
+    static constexpr std::string_view kHex = "0123456789ABCDEF";
+    std::string url = "file://";
+    for (const char ch : absolute.string()) {
+        const auto byte = static_cast<unsigned char>(ch);
+        const bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                           (byte >= '0' && byte <= '9') || ch == '/' || ch == '-' || ch == '_' ||
+                           ch == '.' || ch == '~';
+        if (plain) {
+            url += ch;
+        } else {
+            url += '%';
+            url += kHex[byte >> 4];
+            url += kHex[byte & 0x0F];
+        }
+    }
+    return url;
+}
+
+std::string read_all(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+bool looks_complete(const std::string& data, RenderFormat fmt) {
+    if (fmt == RenderFormat::Pdf) {
+        return data.starts_with("%PDF-") && data.find("%%EOF") != std::string::npos;
+    }
+    return data.starts_with("\x89PNG\r\n\x1a\n") && data.find("IEND") != std::string::npos;
+}
+
+std::string tail(const std::string& text, std::size_t max) {
+    return text.size() <= max ? text : text.substr(text.size() - max);
+}
+
+}  // namespace
+
+std::optional<fs::path> find_chromium() {
+    if (const char* env = std::getenv("MYNAQ_CHROMIUM"); env != nullptr && *env != '\0') {
+        const std::string_view chosen = env;
+        if (chosen.find('/') != std::string_view::npos) {
+            return is_executable_file(chosen) ? std::optional<fs::path>(chosen) : std::nullopt;
+        }
+        return in_path(chosen);
+    }
+    if (is_executable_file("/usr/bin/chromium")) return fs::path("/usr/bin/chromium");
+    for (const std::string_view name :
+         {"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}) {
+        if (auto found = in_path(name)) return found;
+    }
+    return std::nullopt;
+}
+
+void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
+                 std::chrono::seconds timeout) {
+    const auto chromium = find_chromium();
+    if (!chromium) {
+        const char* env = std::getenv("MYNAQ_CHROMIUM");
+        throw Error(Errc::Unsupported,
+                    env != nullptr && *env != '\0'
+                        ? "MYNAQ_CHROMIUM is set to '" + std::string(env) +
+                              "', which is not an executable Chromium; fix it or unset it"
+                        : "no Chromium found to print the form: install chromium "
+                          "(apt-get install chromium) or set MYNAQ_CHROMIUM to its path");
+    }
+    std::error_code ec;
+    if (!fs::is_regular_file(html, ec)) {
+        throw Error(Errc::FileNotFound, "no HTML file to render at " + html.string());
+    }
+    const fs::path source = fs::absolute(html);
+
+    const TempDir work;
+    const fs::path rendered = work.path() / (fmt == RenderFormat::Pdf ? "out.pdf" : "out.png");
+    // --no-sandbox: the sandbox cannot start as root or in containers without user
+    // namespaces. What is rendered is our own escaped local file whose Content-Security-Policy
+    // forbids scripts and fetches, and name resolution is switched off besides. (Scripts cannot
+    // be disabled by flag: headless printing needs them.)
+    std::vector<std::string> argv = {chromium->string(),
+                                     "--headless",
+                                     "--no-sandbox",
+                                     "--disable-gpu",
+                                     "--disable-quic",
+                                     "--no-first-run",
+                                     "--no-default-browser-check",
+                                     "--disable-background-networking",
+                                     "--disable-component-update",
+                                     "--disable-sync",
+                                     "--disable-extensions",
+                                     "--mute-audio",
+                                     "--host-resolver-rules=MAP * ~NOTFOUND",
+                                     "--user-data-dir=" + (work.path() / "profile").string()};
+    if (fmt == RenderFormat::Pdf) {
+        argv.push_back("--print-to-pdf=" + rendered.string());
+        // The flag was renamed in Chromium 111; each version ignores the name it lacks.
+        argv.emplace_back("--no-pdf-header-footer");
+        argv.emplace_back("--print-to-pdf-no-header");
+    } else {
+        argv.push_back("--screenshot=" + rendered.string());
+        argv.emplace_back("--window-size=794,1123");
+        argv.emplace_back("--force-device-scale-factor=1");
+        argv.emplace_back("--hide-scrollbars");
+    }
+    argv.push_back(file_url(source));
+
+    ProcessOptions options;
+    options.timeout = timeout;
+    const ProcessResult result = run_process(argv, options);
+    if (result.timed_out) {
+        throw Error(
+            Errc::IoError,
+            "Chromium did not finish rendering within " + std::to_string(timeout.count()) + " s",
+            {{"chromium", chromium->string()}, {"stderr", tail(result.err, 2000)}});
+    }
+    // Chromium logs plenty to stderr even when it works; only a missing or broken output
+    // file means it failed.
+    const std::string data = read_all(rendered);
+    if (!looks_complete(data, fmt)) {
+        throw Error(Errc::IoError,
+                    "Chromium wrote no valid " +
+                        std::string(fmt == RenderFormat::Pdf ? "PDF" : "PNG") + " (exit status " +
+                        std::to_string(result.exit_code) + ")",
+                    {{"chromium", chromium->string()}, {"stderr", tail(result.err, 2000)}});
+    }
+    write_file_atomic(out, std::string_view(data));
+}
+
+}  // namespace mynaq::fallback

@@ -1,0 +1,25 @@
+// Printing HTML to PDF or PNG with a headless Chromium, the one renderer that lays out
+// Japanese text and print CSS faithfully and is packaged everywhere we run.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+namespace mynaq::fallback {
+
+enum class RenderFormat { Pdf, Png };
+
+// $MYNAQ_CHROMIUM when set (a path, or a name looked up in PATH; nothing else is tried then,
+// so a wrong setting is noticed), else /usr/bin/chromium, else chromium, chromium-browser,
+// google-chrome, google-chrome-stable in PATH.
+std::optional<std::filesystem::path> find_chromium();
+
+// Renders the local HTML file `html` to `out` (PDF: A4 as the page's print CSS says, no
+// header or footer; PNG: a 794x1123 px screenshot, A4 at 96 dpi), written atomically with
+// mode 0600. Throws Error{Unsupported} when no Chromium is found, Error{FileNotFound} when
+// `html` is missing, Error{IoError} when Chromium fails, times out or writes no valid file.
+void render_html(const std::filesystem::path& html, const std::filesystem::path& out,
+                 RenderFormat fmt, std::chrono::seconds timeout = std::chrono::seconds(60));
+
+}  // namespace mynaq::fallback
