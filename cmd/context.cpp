@@ -102,20 +102,53 @@ int exit_status(Errc code) {
     return 70;
 }
 
+// A card or reader failure at the counter leaves the patient unconfirmed: point staff to the
+// fallback flow with the matching reason.
+std::string_view fallback_reason(Errc code) {
+    switch (code) {
+        case Errc::PcscUnavailable:
+        case Errc::NoReader:
+        case Errc::ReaderNotFound:
+            return "reader";
+        case Errc::CardRemoved:
+        case Errc::CardTimeout:
+        case Errc::CardCommFailed:
+        case Errc::NotMyNumberCard:
+        case Errc::CardError:
+            return "chip";
+        case Errc::CertInvalid:
+        case Errc::CertUntrusted:
+            return "certificate";
+        case Errc::PinBlocked:
+            return "identity";
+        default:
+            return "";
+    }
+}
+
 void report_error(const AppContext& context, const Error& error) {
     const ErrorText text = error_text(context.lang, error.code());
+    const auto reason = fallback_reason(error.code());
+    const std::string fallback =
+        reason.empty() ? "" : fmt::format("mynaq fallback start --reason {}", reason);
     if (context.json()) {
         nlohmann::json e{{"code", std::string(errc_name(error.code()))},
                          {"message", std::string(text.message)},
                          {"detail", error.detail()},
                          {"hint", std::string(text.hint)}};
         for (const auto& [k, v] : error.fields()) e[k] = v;
+        if (!fallback.empty()) e["fallback"] = fallback;
         context.emit_json({{"error", e}});
         return;
     }
     std::cerr << context.t("error.prefix") << ": " << text.message << " (" << error.detail()
               << ")\n"
               << "  " << context.t("hint.prefix") << ": " << text.hint << '\n';
+    if (!fallback.empty()) {
+        std::cerr << "  "
+                  << fmt::format(fmt::runtime(std::string(context.t("fb.card_hint"))), fallback)
+                  << '\n';
+    }
 }
 
 }  // namespace mynaq::cli

@@ -31,6 +31,8 @@ constexpr std::array kFallbackCatalogue{
     CatalogueEntry{"fb.suggest",
                    "オンライン資格確認ができませんでした。代替確認を始めますか？ (y/n) > ",
                    "Online confirmation failed. Start the fallback check? (y/n) > "},
+    CatalogueEntry{"fb.card_hint", "受付で資格確認ができない場合: {}",
+                   "If this leaves a patient unconfirmed at reception: {}"},
     CatalogueEntry{"fb.previous", "前回の記録", "Last recorded coverage"},
     CatalogueEntry{"fb.no_previous", "この患者さんの資格の記録は見つかりません",
                    "No recorded coverage for this patient"},

@@ -41,7 +41,9 @@ TEST_CASE("no reader: an empty reader list, and NO_READER for card commands") {
     rig::Rig rig(o);
     std::ofstream(rig.config_file()) << "card:\n  wait_ms: 0\n";
     CHECK(rig.json({"card", "readers"})["readers"].empty());
-    CHECK(rig.json({"card", "info"}, 69)["error"]["code"] == "NO_READER");
+    const auto no_reader = rig.json({"card", "info"}, 69);
+    CHECK(no_reader["error"]["code"] == "NO_READER");
+    CHECK(no_reader["error"]["fallback"] == "mynaq fallback start --reason reader");
 }
 
 TEST_CASE("no card: NO_CARD after the configured wait") {
@@ -76,6 +78,8 @@ TEST_CASE("card removed mid-read: CARD_REMOVED with exit 75") {
     rig::Rig rig(o);
     const auto j = rig.json({"card", "cert"}, 75);
     CHECK(j["error"]["code"] == "CARD_REMOVED");
+    // At reception a failed read leaves the patient unconfirmed: the fallback is suggested.
+    CHECK(j["error"]["fallback"] == "mynaq fallback start --reason chip");
 }
 
 TEST_CASE("card stops answering: CARD_TIMEOUT within the configured bound") {
