@@ -41,9 +41,9 @@ int offer_fallback(AppContext& context, const QueryOptions& o) {
     flow.query = false;  // the system just failed to answer
     flow.answers["birthdate"] = o.birthdate;
     flow.answers["certificate.insurer_number"] = o.insurer;
-    if (!o.symbol.empty()) flow.answers["certificate.symbol"] = o.symbol;
+    flow.answers["certificate.symbol"] = o.symbol;
     flow.answers["certificate.number"] = o.number;
-    if (!o.branch.empty()) flow.answers["certificate.branch"] = o.branch;
+    flow.answers["certificate.branch"] = o.branch;
     return run_fallback_flow(context, flow);
 }
 

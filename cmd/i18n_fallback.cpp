@@ -169,6 +169,8 @@ constexpr std::array kFallbackCatalogue{
     CatalogueEntry{"fb.basis.age75", "75歳以上は1割（所得により2〜3割）",
                    "75 and over: 10% (20–30% by income)"},
     CatalogueEntry{"fb.basis.default", "原則3割", "30% by default"},
+    CatalogueEntry{"fb.basis.no_card", "カードも資格確認書等もなし: 原則10割（後日確認で精算）",
+                   "no card and no document: 100% (settled once confirmed)"},
     // States, actions, claim routes.
     CatalogueEntry{"fb.state.in_progress", "入力途中", "in progress"},
     CatalogueEntry{"fb.state.queued", "再確認待ち", "waiting for recheck"},

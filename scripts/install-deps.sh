@@ -13,11 +13,14 @@ packages=(
   pcscd vsmartcard-vpcd openssl
   # tests and benchmarks: peers, fuzzing, JPEG 2000 tools
   pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools clang-format
-  sqlite3 zip
+  sqlite3 zip tmux
   # store: PostgreSQL server for the shared-store tests
   libpq-dev postgresql
   # documentation: man pages from Markdown, completion tests in every shell we ship for
   pandoc zsh fish
+  # printed forms (被保険者資格申立書): headless Chromium renders them with Japanese fonts
+  # (DejaVu for the checkboxes); poppler reads the PDFs back in the tests
+  chromium fonts-noto-cjk fonts-dejavu-core poppler-utils
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "mynaq/fallback/chromium.hpp"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "mynaq/error.hpp"
@@ -96,6 +98,30 @@ bool looks_complete(const std::string& data, RenderFormat fmt) {
     return data.starts_with("\x89PNG\r\n\x1a\n") && data.find("IEND") != std::string::npos;
 }
 
+// Chromium's helpers (renderer, zygote, crash handler) outlive a browser killed on timeout for
+// a moment and keep writing into the profile. They are found by the profile's unique path on
+// their command lines, ended, and waited for, so the profile can really be removed.
+void end_leftovers(const fs::path& profile) {
+    const std::string marker = profile.string();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+        bool any = false;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+            const std::string name = entry.path().filename().string();
+            if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
+                continue;
+            }
+            const std::string cmdline = read_all(entry.path() / "cmdline");
+            if (cmdline.find(marker) == std::string::npos) continue;
+            any = true;
+            ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
+        }
+        if (!any) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
 std::string tail(const std::string& text, std::size_t max) {
     return text.size() <= max ? text : text.substr(text.size() - max);
 }
@@ -172,6 +198,7 @@ void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
     ProcessOptions options;
     options.timeout = timeout;
     const ProcessResult result = run_process(argv, options);
+    end_leftovers(work.path());
     if (result.timed_out) {
         throw Error(
             Errc::IoError,

@@ -61,6 +61,12 @@ table.sign { margin-top: 0; }
 tr.signature td { height: 18mm; }
 .note { margin-top: 3mm; border: 1px solid #000; padding: 2mm 3mm; font-size: 8.8pt; }
 .note .head { font-weight: bold; }
+.sheet tr, .note, .declare { break-inside: avoid; }
+/* English subtitles add a line to most rows; tighter cells keep the form on one page. */
+body.bilingual table.form th, body.bilingual table.form td { padding: 0.7mm 2mm; }
+body.bilingual { font-size: 10pt; }
+body.bilingual .en { font-size: 6.5pt; line-height: 1.15; }
+body.bilingual .section .en-inline { font-weight: normal; }
 )css";
 
 std::string escape(std::string_view text) {
@@ -127,6 +133,13 @@ public:
         return out;
     }
 
+    // The same, with the English on the same line (section headings have room for it).
+    [[nodiscard]] std::string inline_label(std::string_view ja, std::string_view en) const {
+        std::string out(ja);
+        if (english_) out += R"(<span class="en-inline">)" + std::string(en) + "</span>";
+        return out;
+    }
+
     [[nodiscard]] std::string choice(bool checked, std::string_view ja, std::string_view en) const {
         std::string out = R"(<span class="choice"><span class="box">)";
         out += checked ? "☑" : "☐";
@@ -152,8 +165,9 @@ struct Option {
 std::string choices(const Builder& b, std::string_view selected,
                     std::initializer_list<Option> options) {
     std::string out;
-    for (const auto& o : options)
+    for (const auto& o : options) {
         out += b.choice(!selected.empty() && selected == o.id, o.ja, o.en);
+    }
     return out;
 }
 
@@ -167,7 +181,7 @@ std::string section(const std::string& title) {
 }
 
 std::string applicant_rows(const Builder& b, const Declaration& d) {
-    std::string out = section(b.label("申立者（受診される方）", "Patient"));
+    std::string out = section(b.inline_label("申立者（受診される方）", "Patient"));
     out += row("kana", b.label("フリガナ", "Name in katakana"), escape(d.kana));
     out += "<tr class=\"name\"><th>" + b.label("氏名", "Full name") + "</th><td class=\"value\">" +
            escape(d.name) + "</td><th>" + b.label("性別", "Sex") + "</th><td>" +
@@ -182,8 +196,8 @@ std::string applicant_rows(const Builder& b, const Declaration& d) {
 }
 
 std::string insurance_rows(const Builder& b, const Declaration& d) {
-    std::string out = section(b.label("加入している医療保険（わかる範囲でご記入ください）",
-                                      "Your health insurance (as far as you know)"));
+    std::string out = section(b.inline_label("加入している医療保険（わかる範囲でご記入ください）",
+                                             "Your health insurance (as far as you know)"));
     out += row("row2", b.label("保険種別", "Type of insurance"),
                choices(b, d.insurance_kind,
                        {{"employee", "被用者保険（社保）", "Employee insurance"},
@@ -196,8 +210,7 @@ std::string insurance_rows(const Builder& b, const Declaration& d) {
                        {{"insured", "被保険者（本人）", "Insured person"},
                         {"dependent", "被扶養者（家族）", "Dependant"}}));
     out += row("row",
-               b.label(R"(勤務先・事業所名<span class="hint">（社保の場合）</span>)",
-                       "Employer (employee insurance)"),
+               b.label(R"(勤務先・事業所名<span class="hint">（社保の場合）</span>)", "Employer"),
                escape(d.employer));
     out += row("row", b.label("勤務先の所在地", "Employer's address"), escape(d.employer_address));
     out += row("row", b.label("保険者名", "Insurer"), escape(d.insurer_name));
@@ -252,8 +265,8 @@ std::string signing(const Builder& b, const Declaration& d) {
 }
 
 std::string patient_note(const Builder& b) {
-    return R"(<div class="note"><div class="head">)" + b.label("受診される方へ", "To the patient") +
-           "</div>" +
+    return R"(<div class="note"><div class="head">)" +
+           b.inline_label("受診される方へ", "To the patient") + "</div>" +
            b.label(
                "この申立書をご記入いただいた場合、窓口でのご負担は3割（未就学児は2割、70歳以上"
                "等の方は1〜3割）で計算します。",
@@ -285,7 +298,9 @@ std::string declaration_form_html(const std::optional<Declaration>& filled,
         "style-src 'unsafe-inline'\">\n";
     html += "<title>被保険者資格申立書</title>\n<style>";
     html += kStyle;
-    html += "</style>\n</head>\n<body>\n<div class=\"sheet\">\n";
+    html += "</style>\n</head>\n";
+    html += b.english() ? "<body class=\"bilingual\">\n" : "<body>\n";
+    html += "<div class=\"sheet\">\n";
     html += head(b, ctx);
     html += R"(<table class="form"><colgroup><col class="label"><col>)"
             R"(<col class="label2"><col class="value2"></colgroup>)";

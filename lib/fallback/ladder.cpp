@@ -80,6 +80,11 @@ std::string default_identity(const State& s) {
 }
 
 ShareSuggestion suggestion_of(const State& s) {
+    // No card, no document and nothing held: 10割 is the baseline, settled after the visit.
+    const auto by = resolved_by(s);
+    if (s.a("reason") == "no_card" && (by.empty() || by == "declaration")) {
+        return {100, "no_card"};
+    }
     std::string declared = s.a("declaration.ratio");
     if (declared.empty() || declared == "unknown") declared = s.a("share.declared");
     return suggest_share(s.a("birthdate"), s.context.today, known_ratio(s), declared);
@@ -350,8 +355,13 @@ std::vector<StepRecord> steps_of(const State& s) {
         }
     }
     if (s.has("oral")) {
-        out.push_back({"oral", s.a("oral") == "no_change" ? "used" : "changed", stamp("oral"),
-                       s.previous ? fmt::format("previous check {}", s.previous->check_id) : ""});
+        out.push_back(
+            {"oral", s.a("oral") == "no_change" ? "used" : "changed", stamp("oral"),
+             s.previous
+                 ? fmt::format("{} {} (check {})",
+                               s.a("oral") == "no_change" ? "no change since" : "changed since",
+                               s.previous->checked_at.substr(0, 10), s.previous->check_id)
+                 : ""});
     }
     if (s.has("declaration.signed")) {
         out.push_back({"declaration", "used", stamp("declaration.signed"),

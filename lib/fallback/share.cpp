@@ -40,15 +40,18 @@ year_month_day anniversary(year_month_day birth, int years) {
 }  // namespace
 
 std::optional<int> parse_ratio(const std::string& text) {
-    std::string digits;
-    for (const char ch : text) {
-        if (ch >= '0' && ch <= '9') digits += ch;
+    std::string digits = text;
+    // "3割" and "10割": the unit may follow the digits, nothing else may.
+    const bool wari = digits.ends_with("割");
+    if (wari) digits.erase(digits.size() - std::string_view("割").size());
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
     }
-    if (digits.empty() || digits.size() > 3) return std::nullopt;
     const int n = std::stoi(digits);
-    if (n >= 1 && n <= 3) return n;                                  // "3", "3割"
-    if (n == 10 && text.find("割") != std::string::npos) return 10;  // "10割"
-    if (n == 10 || n == 20 || n == 30) return n / 10;                // "30", "030"
+    if (n >= 1 && n <= 3) return n;                    // "3", "3割"
+    if (n == 10 && wari) return 10;                    // "10割"
+    if (n == 10 || n == 20 || n == 30) return n / 10;  // "30", "030" (OQS form)
     if (n == 100) return 10;
     return std::nullopt;
 }
@@ -81,15 +84,13 @@ bool elderly_70_on(const std::string& birthdate, const std::string& on) {
     const auto b = parse_date(birthdate);
     const auto d = parse_date(on);
     if (!b || !d) return false;
-    const auto seventy = anniversary(*b, 70);
-    year_month_day from = seventy;
-    if (b->day() != std::chrono::day{1}) {
-        const auto next =
-            std::chrono::year_month{seventy.year(), seventy.month()} + std::chrono::months{1};
-        from = year_month_day{next.year(), next.month(), std::chrono::day{1}};
-    } else {
-        from = year_month_day{seventy.year(), seventy.month(), std::chrono::day{1}};
-    }
+    // The law counts the age reached on the day before the birthday (年齢計算ニ関スル法律), so
+    // someone born on the 1st reaches 70 in the month before and is covered from the birthday
+    // month, and a 29 February birthday reaches 70 on 28 February.
+    const year_month_day reached{std::chrono::sys_days{anniversary(*b, 70)} - std::chrono::days{1}};
+    const auto next =
+        std::chrono::year_month{reached.year(), reached.month()} + std::chrono::months{1};
+    const year_month_day from{next.year(), next.month(), std::chrono::day{1}};
     return std::chrono::sys_days{*d} >= std::chrono::sys_days{from};
 }
 

@@ -11,7 +11,8 @@ struct ShareSuggestion {
     int percent = 30;  // 10, 20, 30
     // "document" the ratio shown on a document or last recorded, "declared" as the patient
     // declared, "preschool" 未就学児, "age70" 70〜74 (2割 unless 現役並み所得 3割), "age75"
-    // 75歳以上 (1割 unless declared 2割/3割), "default" 3割.
+    // 75歳以上 (1割 unless declared 2割/3割), "default" 3割, "no_card" 10割: neither the card
+    // nor any insurance document, and no coverage held (policy.md §3.2 step 6).
     std::string basis;
 };
 
@@ -25,8 +26,9 @@ std::optional<int> age_on(const std::string& birthdate, const std::string& on);
 // 6th birthday).
 bool preschool_on(const std::string& birthdate, const std::string& on);
 
-// 高齢受給者 from the first of the month after the 70th birthday (that day when born on the
-// 1st); 後期高齢者 from the 75th birthday.
+// 高齢受給者 from the first of the month after the day the patient reaches 70 (the day before
+// the birthday: the birthday month itself when born on the 1st); 後期高齢者 from the 75th
+// birthday.
 bool elderly_70_on(const std::string& birthdate, const std::string& on);
 bool elderly_75_on(const std::string& birthdate, const std::string& on);
 
