@@ -45,26 +45,6 @@ std::optional<fs::path> in_path(std::string_view name) {
 
 // Chromium's profile must not be the user's (it may be open, and the print must not depend
 // on it), so each render gets a fresh one, removed afterwards with whatever Chromium wrote.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mynaq-chromium-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw Error(Errc::IoError, "cannot create a temporary directory for Chromium");
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 // file:// URL of an absolute path, percent-encoding everything but unreserved bytes and '/'.
 std::string file_url(const fs::path& absolute) {
@@ -162,7 +142,7 @@ void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
     }
     const fs::path source = fs::absolute(html);
 
-    const TempDir work;
+    const TemporaryDirectory work("mynaq-chromium");
     const fs::path rendered = work.path() / (fmt == RenderFormat::Pdf ? "out.pdf" : "out.png");
     // --no-sandbox: the sandbox cannot start as root or in containers without user
     // namespaces. What is rendered is our own escaped local file whose Content-Security-Policy

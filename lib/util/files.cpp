@@ -97,4 +97,18 @@ void PrivateFile::write(std::string_view text) {
     write_all(fd_, text.data(), text.size(), path_);
 }
 
+TemporaryDirectory::TemporaryDirectory(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw Error(Errc::IoError, fmt::format("cannot create a temporary directory {}: {}",
+                                               pattern, std::strerror(errno)));
+    }
+    path_ = pattern;
+}
+
+TemporaryDirectory::~TemporaryDirectory() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
 }  // namespace mynaq

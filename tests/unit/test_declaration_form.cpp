@@ -81,25 +81,9 @@ std::string without_spaces(std::string_view text) {
     return out;
 }
 
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() / ("mynaq-unit-declform-" + std::to_string(::getpid()) +
-                                             "-" + std::to_string(counter++));
-        fs::remove_all(path_);
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
+// Each test's files in a private directory removed afterwards.
+struct TempDir : mynaq::TemporaryDirectory {
+    TempDir() : TemporaryDirectory("mynaq-unit-declform") {}
 };
 
 // Sets (or unsets, with nullopt) an environment variable for one scope.

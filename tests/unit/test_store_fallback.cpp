@@ -17,6 +17,7 @@
 
 #include "error_code_of.hpp"
 #include "mynaq/error.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/store.hpp"
 
@@ -25,24 +26,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
+class TempDir : public TemporaryDirectory {
 public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mynaq-fallback-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    [[nodiscard]] fs::path db(const std::string& name = "mynaq.db") const { return path_ / name; }
-
-private:
-    fs::path path_;
+    TempDir() : TemporaryDirectory("mynaq-fallback") {}
+    [[nodiscard]] fs::path db(const std::string& name = "mynaq.db") const { return path() / name; }
 };
 
 std::unique_ptr<Store> open_store(const fs::path& path) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 
 #include "mynaq/bytes.hpp"
@@ -27,6 +28,21 @@ public:
 private:
     std::filesystem::path path_;
     int fd_ = -1;
+};
+
+// A private directory (mode 0700) under the system's temporary directory, named
+// <prefix>-XXXXXX, removed with everything in it on destruction. Throws Error{IoError}.
+class TemporaryDirectory {
+public:
+    explicit TemporaryDirectory(const std::string& prefix);
+    ~TemporaryDirectory();
+    TemporaryDirectory(const TemporaryDirectory&) = delete;
+    TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
 };
 
 }  // namespace mynaq
