@@ -95,6 +95,20 @@ int run_demo(AppContext& context, const DemoOptions& options) {
                                    "C0001,06139992,1234,5678,01,1980-01-01\n"
                                    "C0002,139998,模擬01,223344,,1992-07-15\n"
                                    "C0003,39139993,,00012345,,1940-03-02\n";
+    // Two patients at the counter during the outage: a returning one confirmed orally against
+    // the coverage the store holds, and a first visit who fills in the 申立書.
+    const std::string returning = (work / "fallback-returning.yaml").string();
+    std::ofstream(returning) << "reason: network\nvisit: return\nname: 模擬 太郎\n"
+                                "birthdate: 1980-01-01\nidentity: card_photo\nportal: no\n"
+                                "notice: no\ncertificate: no\noral: no_change\n";
+    const std::string first_visit = (work / "fallback-first-visit.yaml").string();
+    std::ofstream(first_visit) << "reason: network\nvisit: first\nname: 申立 花子\n"
+                                  "kana: モウシタテ ハナコ\nbirthdate: 1990-02-02\nsex: female\n"
+                                  "identity: card_photo\nportal: no\nnotice: no\n"
+                                  "certificate: no\ndeclaration:\n"
+                                  "  address: 東京都千代田区模擬町9-9\n"
+                                  "  phone: 03-0000-0009\n  insurance_kind: unknown\n"
+                                  "  employer: 模擬商事\n  signed: yes\n";
     auto& emulated = oqs_terminal.terminal();
     const std::string photo = (work / "photo.jp2").string();
     const std::vector<Step> steps{
@@ -155,16 +169,25 @@ int run_demo(AppContext& context, const DemoOptions& options) {
              faults.never_answer = true;
              emulated.set_faults(faults);
          }},
-        {{"elig", "list"},
+        {{"fallback", "start", "--answers", returning},
          {},
-         "記録された資格確認の一覧",
-         "The checks recorded in the store",
+         "代替確認: 再診の患者さんを口頭確認 (前回の資格情報と照合)",
+         "Fallback: a returning patient confirmed orally against the last coverage"},
+        {{"fallback", "start", "--answers", first_visit},
+         {},
+         "代替確認: 初診の患者さんが被保険者資格申立書を記入",
+         "Fallback: a first visit fills in the 被保険者資格申立書"},
+        {{"fallback", "recheck"},
+         {},
+         "復旧後の再確認と対応リスト",
+         "Recheck after recovery and the action list",
          0,
          [&emulated] {
              auto faults = emulated.faults();
              faults.never_answer = false;
              emulated.set_faults(faults);
          }},
+        {{"elig", "list"}, {}, "記録された資格確認の一覧", "The checks recorded in the store"},
     };
 
     const std::string self = self_executable();

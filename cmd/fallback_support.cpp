@@ -233,6 +233,29 @@ std::string case_table(const AppContext& context, const std::vector<fallback::Ca
     return out;
 }
 
+// What differed, in the reader's language, from the case itself (the stored detail is for logs).
+std::string action_detail(const AppContext& context, const fallback::Case& c) {
+    const auto& r = c.recheck;
+    const auto fill = [&](const char* key, const std::string& a, const std::string& b) {
+        return fmt::format(fmt::runtime(std::string(context.t(key))), a, b);
+    };
+    if (r.action == "different_share") {
+        return fill(
+            "fb.detail.share", share_text(context, c.share.charged),
+            r.found.ratio.empty() ? "?" : r.found.ratio + (context.lang == Lang::Ja ? "割" : "0%"));
+    }
+    if (r.action == "different_insurer") {
+        return fill("fb.detail.insurer", coverage_text(c.coverage),
+                    r.found.has_numbers() ? coverage_text(r.found) : "?");
+    }
+    if (r.action == "ineligible") return fill("fb.detail.ineligible", c.case_date, "");
+    if (r.action == "still_unknown") {
+        return std::string(
+            context.t(r.check_id == 0 ? "fb.detail.no_numbers" : "fb.detail.not_found"));
+    }
+    return "";
+}
+
 std::string action_list(const AppContext& context, const std::vector<fallback::Case>& cases) {
     std::string out = std::string(context.t("fb.actions.title")) + '\n';
     for (const auto& action : fallback::recheck_actions()) {
@@ -243,10 +266,11 @@ std::string action_list(const AppContext& context, const std::vector<fallback::C
         if (in.empty()) continue;
         out += fmt::format("■ {}  {}\n", action_text(context, action), in.size());
         for (const auto* c : in) {
+            const auto detail = action_detail(context, *c);
             out += fmt::format("  #{:<4} {}  {}  {}  {}{}\n", c->id, c->case_date,
                                pad_right(c->name, 16), share_text(context, c->share.charged),
                                route_text(context, c->claim.route),
-                               c->recheck.detail.empty() ? "" : "  (" + c->recheck.detail + ")");
+                               detail.empty() ? "" : "  (" + detail + ")");
         }
     }
     return out;

@@ -3,6 +3,8 @@
 #include <future>
 #include <thread>
 
+#include <set>
+
 #include <doctest/doctest.h>
 
 #include "rig.hpp"
@@ -51,7 +53,7 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     REQUIRE(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["ok"] == true);
-    REQUIRE(j["steps"].size() == 14);
+    REQUIRE(j["steps"].size() == 17);
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
     // Eligibility against the emulated 資格確認端末, stored in SQLite.
@@ -59,8 +61,16 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     CHECK(j["steps"][8]["output"]["check"]["eligibility"] == "invalid");
     CHECK(j["steps"][9]["output"]["normal"] == 3);
     CHECK(j["steps"][11]["output"]["error"]["code"] == "OQS_TIMEOUT");
-    CHECK(j["steps"][12]["output"]["count"] == 8);
-    CHECK(j["steps"][13]["step"] == "privacy");
+    // The outage: two fallback cases, then the recheck once the terminal answers again.
+    CHECK(j["steps"][12]["output"]["resolved_by"] == "oral");
+    CHECK(j["steps"][13]["output"]["claim"]["insurer_number"] == "77777777");
+    const auto& recheck = j["steps"][14]["output"];
+    CHECK(recheck["count"] == 2);
+    std::set<std::string> actions;
+    for (const auto& c : recheck["cases"]) actions.insert(c["recheck"]["action"]);
+    CHECK(actions == std::set<std::string>{"as_recorded", "still_unknown"});
+    CHECK(j["steps"][15]["output"]["count"] == 9);
+    CHECK(j["steps"][16]["step"] == "privacy");
 }
 
 TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {
