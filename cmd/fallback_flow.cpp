@@ -138,18 +138,24 @@ void query_certificate(AppContext& context, Store& store, fallback::Case& c) {
         const auto check = fallback::query_case(*exchange, store, c, facility_code(context));
         c.online_check_id = check.id;
         fallback::apply_recheck(c, &check, format_jst_iso(now_seconds()), claim_options(context));
-        if (check.eligibility == "valid" || check.eligibility == "valid_unregistered") {
-            c.state = "confirmed";
-        }
+        const bool valid =
+            check.eligibility == "valid" || check.eligibility == "valid_unregistered";
+        // Answered but not valid: the case stays with its recheck outcome for staff to act on.
+        c.state = valid ? "confirmed" : "rechecked";
         if (!context.json()) {
-            std::cerr << fmt::format(fmt::runtime(std::string(context.t("fb.query_ok"))), check.id,
-                                     check.eligibility)
+            std::cerr << fmt::format(fmt::runtime(std::string(
+                                         context.t(valid ? "fb.query_ok" : "fb.query_not_valid"))),
+                                     check.id, context.t("eligibility." + check.eligibility))
                       << '\n';
         }
     } catch (const Error& e) {
+        // Every way the system can be unreachable during an outage, an unmounted folder
+        // included: the case is saved already and waits for the recheck.
         if (e.code() != Errc::OqsTimeout && e.code() != Errc::NetworkError &&
             e.code() != Errc::OqsFailed && e.code() != Errc::TlsError &&
-            e.code() != Errc::AuthFailed && e.code() != Errc::ConfigInvalid) {
+            e.code() != Errc::AuthFailed && e.code() != Errc::ConfigInvalid &&
+            e.code() != Errc::IoError && e.code() != Errc::FileNotFound &&
+            e.code() != Errc::MessageInvalid) {
             throw;
         }
         // Left pending: the recheck reads this request's answer instead of asking again.
@@ -160,13 +166,18 @@ void query_certificate(AppContext& context, Store& store, fallback::Case& c) {
 
 int finish(AppContext& context, Store& store, fallback::Case c, const FlowOptions& options) {
     save_case(store, c);
-    record_disaster_consent(context, store, c);
+    bool changed = false;
+    if (c.disaster && c.disaster->consent == "oral" && c.disaster->consent_ids.empty()) {
+        record_disaster_consent(context, store, c);
+        changed = !c.disaster->consent_ids.empty();
+    }
     if (c.resolved_by == "certificate" && options.query && c.coverage.has_numbers() &&
         !c.birthdate.empty()) {
-        save_case(store, c);
+        if (changed) save_case(store, c);
         query_certificate(context, store, c);
+        changed = true;
     }
-    save_case(store, c);
+    if (changed) save_case(store, c);
     std::filesystem::path form;
     if (c.declaration) {
         form = options.form.empty() ? default_form_path(context, c.id) : options.form;

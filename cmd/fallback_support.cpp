@@ -76,6 +76,8 @@ std::string tr_or(const AppContext& context, const std::string& key, const std::
     return text == key ? raw : std::string(text);
 }
 
+std::string action_detail(const AppContext& context, const fallback::Case& c);
+
 }  // namespace
 
 fallback::ClaimOptions claim_options(const AppContext& context) {
@@ -97,10 +99,9 @@ fallback::LadderContext ladder_context(const AppContext& context, const Store& s
 
 void save_case(Store& store, fallback::Case& c) {
     if (c.id == 0) {
-        const auto id = store.add_fallback_case(fallback::to_row(c));
-        c = load_case(store, id);
-        // The document written on add did not know its id yet.
-        store.update_fallback_cases({fallback::to_row(c)});
+        // The document does not know its id yet; from_row() takes it from the row.
+        c = load_case(store, store.add_fallback_case(fallback::to_row(c)));
+        return;
     } else {
         store.update_fallback_cases({fallback::to_row(c)});
     }
@@ -181,11 +182,12 @@ std::string case_view(const AppContext& context, const fallback::Case& c) {
     line(context.t("fb.h.identity"), choice_text(context, c.identity_method));
     out += std::string(context.t("fb.h.steps")) + '\n';
     for (const auto& s : c.steps) {
+        const std::string note = tr_or(context, "fb.note." + s.note, s.note);
         out += fmt::format("  {}  {}  {}{}\n", time_text(s.at), group_text(context, s.step),
                            s.outcome == "used"      ? choice_text(context, "yes")
                            : s.outcome == "changed" ? choice_text(context, "changed")
                                                     : choice_text(context, "no"),
-                           s.note.empty() ? "" : "  (" + s.note + ")");
+                           note.empty() ? "" : "  (" + note + ")");
     }
     line(context.t("fb.h.by"), c.resolved_by.empty() ? "-" : group_text(context, c.resolved_by));
     line(context.t("fb.h.coverage"), coverage_text(c.coverage));
@@ -203,10 +205,11 @@ std::string case_view(const AppContext& context, const fallback::Case& c) {
                      c.claim.symbol, c.claim.number));
     if (!c.claim.remarks.empty()) line(context.t("fb.h.remarks"), c.claim.remarks);
     if (c.recheck.state == "done") {
+        const auto detail = action_detail(context, c);
         line(context.t("fb.h.recheck"),
              fmt::format("{}  {}{}", action_text(context, c.recheck.action),
                          coverage_text(c.recheck.found),
-                         c.recheck.detail.empty() ? "" : "  (" + c.recheck.detail + ")"));
+                         detail.empty() ? "" : "  (" + detail + ")"));
     }
     if (!c.note.empty()) line(context.t("fb.step.note"), c.note);
     line(context.t("fb.h.recorded_by"), c.recorded_by);
@@ -233,6 +236,8 @@ std::string case_table(const AppContext& context, const std::vector<fallback::Ca
     return out;
 }
 
+namespace {
+
 // What differed, in the reader's language, from the case itself (the stored detail is for logs).
 std::string action_detail(const AppContext& context, const fallback::Case& c) {
     const auto& r = c.recheck;
@@ -245,8 +250,13 @@ std::string action_detail(const AppContext& context, const fallback::Case& c) {
             r.found.ratio.empty() ? "?" : r.found.ratio + (context.lang == Lang::Ja ? "割" : "0%"));
     }
     if (r.action == "different_insurer") {
-        return fill("fb.detail.insurer", coverage_text(c.coverage),
-                    r.found.has_numbers() ? coverage_text(r.found) : "?");
+        const bool same = r.found.insurer_number == c.coverage.insurer_number &&
+                          r.found.number == c.coverage.number;
+        // 無効（新しい資格あり）: the answer names the lapsed coverage, not the new one.
+        if (same || !r.found.has_numbers()) {
+            return fill("fb.detail.newer", coverage_text(c.coverage), "");
+        }
+        return fill("fb.detail.insurer", coverage_text(c.coverage), coverage_text(r.found));
     }
     if (r.action == "ineligible") return fill("fb.detail.ineligible", c.case_date, "");
     if (r.action == "still_unknown") {
@@ -255,6 +265,8 @@ std::string action_detail(const AppContext& context, const fallback::Case& c) {
     }
     return "";
 }
+
+}  // namespace
 
 std::string action_list(const AppContext& context, const std::vector<fallback::Case>& cases) {
     std::string out = std::string(context.t("fb.actions.title")) + '\n';

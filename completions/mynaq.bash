@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig consent audit store sim demo'
+            subs='card elig consent audit store fallback sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -155,6 +155,56 @@ _mynaq_spec() {
             opts='--help -h --to --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--to --lang --config --reader --trace --operator'
             ;;
+        'fallback')
+            subs='start list show export recheck actions form update cancel'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'fallback start')
+            subs=''
+            opts='--help -h --answers --answer --reason --visit --resume --no-query --form --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--answers --answer --reason --visit --resume --form --lang --config --reader --trace --operator'
+            ;;
+        'fallback list')
+            subs=''
+            opts='--help -h --date --from --to --patient --limit --state --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--date --from --to --patient --limit --state --lang --config --reader --trace --operator'
+            ;;
+        'fallback show')
+            subs=''
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'fallback export')
+            subs=''
+            opts='--help -h --date --from --to --patient --limit --state --format --out --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--date --from --to --patient --limit --state --format --out --lang --config --reader --trace --operator'
+            ;;
+        'fallback recheck')
+            subs=''
+            opts='--help -h --single --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'fallback actions')
+            subs=''
+            opts='--help -h --date --from --to --patient --limit --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--date --from --to --patient --limit --lang --config --reader --trace --operator'
+            ;;
+        'fallback form')
+            subs=''
+            opts='--help -h --blank --out --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--out --lang --config --reader --trace --operator'
+            ;;
+        'fallback update')
+            subs=''
+            opts='--help -h --insurer --symbol --number --branch --ratio --note --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--insurer --symbol --number --branch --ratio --note --lang --config --reader --trace --operator'
+            ;;
+        'fallback cancel')
+            subs=''
+            opts='--help -h --note --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--note --lang --config --reader --trace --operator'
+            ;;
         'sim')
             subs='card run oqs oqs-api'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
@@ -204,7 +254,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
@@ -237,6 +287,15 @@ _mynaq_value() {
             ;;
         *:--format)
             mapfile -t COMPREPLY < <(compgen -W 'csv json' -- "$cur")
+            ;;
+        *:--reason)
+            mapfile -t COMPREPLY < <(compgen -W 'power network terminal reader chip certificate identity no_card disaster other' -- "$cur")
+            ;;
+        *:--visit)
+            mapfile -t COMPREPLY < <(compgen -W 'first return' -- "$cur")
+            ;;
+        'fallback list:--state' | 'fallback export:--state')
+            mapfile -t COMPREPLY < <(compgen -W 'in_progress queued confirmed rechecked cancelled' -- "$cur")
             ;;
         *:--host)
             mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")

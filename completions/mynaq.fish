@@ -5,7 +5,7 @@
 function __mynaq_subs
     switch "$argv"
         case ''
-            printf '%s\n' card elig consent audit store sim demo
+            printf '%s\n' card elig consent audit store fallback sim demo
         case 'card'
             printf '%s\n' readers info cert pin-status verify-pin photo watch apdu doctor
         case 'elig'
@@ -16,6 +16,8 @@ function __mynaq_subs
             printf '%s\n' verify list
         case 'store'
             printf '%s\n' purge migrate copy
+        case 'fallback'
+            printf '%s\n' start list show export recheck actions form update cancel
         case 'sim'
             printf '%s\n' card run oqs oqs-api
     end
@@ -83,6 +85,26 @@ function __mynaq_vopts
             printf '%s\n' --lang --config --reader --trace --operator
         case 'store copy'
             printf '%s\n' --to --lang --config --reader --trace --operator
+        case 'fallback'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'fallback start'
+            printf '%s\n' --answers --answer --reason --visit --resume --form --lang --config --reader --trace --operator
+        case 'fallback list'
+            printf '%s\n' --date --from --to --patient --limit --state --lang --config --reader --trace --operator
+        case 'fallback show'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'fallback export'
+            printf '%s\n' --date --from --to --patient --limit --state --format --out --lang --config --reader --trace --operator
+        case 'fallback recheck'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'fallback actions'
+            printf '%s\n' --date --from --to --patient --limit --lang --config --reader --trace --operator
+        case 'fallback form'
+            printf '%s\n' --out --lang --config --reader --trace --operator
+        case 'fallback update'
+            printf '%s\n' --insurer --symbol --number --branch --ratio --note --lang --config --reader --trace --operator
+        case 'fallback cancel'
+            printf '%s\n' --note --lang --config --reader --trace --operator
         case 'sim'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'sim card'
@@ -138,17 +160,18 @@ complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資
 complete -c mynaq -n "__mynaq_at ''" -a consent -d 'Consent ledger (閲覧同意): record, check, show, list, export'
 complete -c mynaq -n "__mynaq_at ''" -a audit -d 'Audit trail of the store: verify the hash chain, list records'
 complete -c mynaq -n "__mynaq_at ''" -a store -d 'The store: purge by the retention rules, migrate, copy to another store'
+complete -c mynaq -n "__mynaq_at ''" -a fallback -d 'Outage flows: guided check, 被保険者資格申立書, disaster mode, recheck'
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
 complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: virtual card on a private pcscd, emulated 資格確認端末, SQLite store'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
 complete -c mynaq -n "__mynaq_at 'card'" -a readers -d 'List readers and whether a card is present'
 complete -c mynaq -n "__mynaq_at 'card'" -a info -d 'Token type, ATR, card info, certificate summary, retry counters'
 complete -c mynaq -n "__mynaq_at 'card'" -a cert -d 'The user-authentication certificate (EF 000A)'
@@ -280,6 +303,61 @@ complete -c mynaq -n "__mynaq_at 'store purge'" -l yes -d 'Do not ask for confir
 complete -c mynaq -n "__mynaq_at 'store migrate'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'store copy'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'store copy'" -l to -x -d 'postgresql://… or an SQLite file path'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a start -d 'Guided fallback check at the counter (prompts, or answers for scripts)'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a list -d 'Fallback cases, oldest first'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a show -d 'One case: steps, coverage, share, claim, recheck'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a export -d 'Cases with claim markers and 摘要欄 (CSV or JSON)'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a recheck -d 'After recovery: query every waiting case, print the action list'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a actions -d 'The action list of rechecked cases, by action'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a form -d 'Print-ready 被保険者資格申立書 (HTML, or PDF)'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a update -d 'Numbers the patient told after the visit (後日確認); the case waits again'
+complete -c mynaq -n "__mynaq_at 'fallback'" -a cancel -d 'Cancel a case recorded by mistake'
+complete -c mynaq -n "__mynaq_at 'fallback'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l answers -r -F -d 'Answers from a YAML file (no prompts)'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l answer -x -d 'One answer, KEY=VALUE (repeatable)'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l reason -x -a 'power network terminal reader chip certificate identity no_card disaster other' -d 'Why online confirmation failed'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l visit -x -a 'first return' -d 'first (初診) or return (再診)'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l resume -x -d 'Continue the in-progress case N'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l no-query -d 'Do not query a 資格確認書\'s numbers now'
+complete -c mynaq -n "__mynaq_at 'fallback start'" -l form -r -F -d 'Write the 申立書 here (.html or .pdf)'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l date -x -d 'Visits on this day (yyyy-mm-dd)'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l from -x -d 'Visits on or after this day'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l to -x -d 'Visits on or before this day'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l patient -r -F -d 'Name or kana contains this'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l limit -x -d 'At most this many (default 1000)'
+complete -c mynaq -n "__mynaq_at 'fallback list'" -l state -x -a 'in_progress queued confirmed rechecked cancelled' -d 'Only cases in this state'
+complete -c mynaq -n "__mynaq_at 'fallback show'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l date -x -d 'Visits on this day (yyyy-mm-dd)'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l from -x -d 'Visits on or after this day'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l to -x -d 'Visits on or before this day'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l patient -r -F -d 'Name or kana contains this'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l limit -x -d 'At most this many (default 1000)'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l state -x -a 'in_progress queued confirmed rechecked cancelled' -d 'Only cases in this state'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l format -x -a 'csv json' -d 'csv (UTF-8 with BOM) or json (default csv)'
+complete -c mynaq -n "__mynaq_at 'fallback export'" -l out -r -F -d 'Write to FILE (mode 0600) instead of stdout'
+complete -c mynaq -n "__mynaq_at 'fallback recheck'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback recheck'" -l single -d 'Single queries instead of one 一括照会 per day'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -l date -x -d 'Visits on this day (yyyy-mm-dd)'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -l from -x -d 'Visits on or after this day'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -l to -x -d 'Visits on or before this day'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -l patient -r -F -d 'Name or kana contains this'
+complete -c mynaq -n "__mynaq_at 'fallback actions'" -l limit -x -d 'At most this many (default 1000)'
+complete -c mynaq -n "__mynaq_at 'fallback form'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback form'" -l blank -d 'A blank form'
+complete -c mynaq -n "__mynaq_at 'fallback form'" -l out -r -F -d 'FILE.html or FILE.pdf (PDF through Chromium)'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l ratio -x -d '負担割合 1, 2 or 3'
+complete -c mynaq -n "__mynaq_at 'fallback update'" -l note -r -F -d 'How the numbers were learned'
+complete -c mynaq -n "__mynaq_at 'fallback cancel'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'fallback cancel'" -l note -r -F -d 'Why'
 complete -c mynaq -n "__mynaq_at 'sim'" -a card -d 'Run the virtual My Number card on a vpcd reader'
 complete -c mynaq -n "__mynaq_at 'sim'" -a run -d 'Run COMMAND with a private pcscd and the virtual card (PCSCLITE_CSOCK_NAME set)'
 complete -c mynaq -n "__mynaq_at 'sim'" -a oqs -d 'Emulate the 資格確認端末: answer req/ into res/, write face results into face/'

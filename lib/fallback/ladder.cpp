@@ -347,7 +347,7 @@ std::vector<StepRecord> steps_of(const State& s) {
         out.push_back({"disaster", s.a("disaster.found") == "yes" ? "used" : "unavailable",
                        stamp("disaster.found"), ""});
     } else if (s.a("disaster.consent") == "refused") {
-        out.push_back({"disaster", "unavailable", stamp("disaster.consent"), "consent refused"});
+        out.push_back({"disaster", "unavailable", stamp("disaster.consent"), "consent_refused"});
     }
     for (const char* step : {"portal", "notice", "certificate"}) {
         if (s.has(step)) {
@@ -365,7 +365,7 @@ std::vector<StepRecord> steps_of(const State& s) {
     }
     if (s.has("declaration.signed")) {
         out.push_back({"declaration", "used", stamp("declaration.signed"),
-                       s.a("declaration.signed") == "yes" ? "signed" : "not signed"});
+                       s.a("declaration.signed") == "yes" ? "signed" : "not_signed"});
     }
     return out;
 }

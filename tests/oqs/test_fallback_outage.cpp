@@ -196,3 +196,18 @@ TEST_CASE("fallback outage end to end: timeout, cases, kill -9 during recheck, a
     CHECK(audit["count"].get<int>() >= 10);
     fs::remove_all(people_dir);
 }
+
+TEST_CASE("fallback start keeps the case when the 端末's folder is not even mounted") {
+    Rig rig(oqsrig::Options{"fallback:\n  query_timeout_s: 1\n", 1});
+    fs::remove_all(rig.root());
+    auto cert = person("模擬 太郎", "1980-01-01");
+    cert["portal"] = "no";
+    cert["notice"] = "no";
+    add_numbers(cert, "certificate", "06139992", "1234", "5678", "01", "3");
+    const auto r = rig.run(start_args(cert));
+    CHECK(r.exit_code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    CHECK(j["state"] == "queued");
+    CHECK(j["resolved_by"] == "certificate");
+    CHECK(rig.json({"fallback", "list", "--state", "queued"})["count"] == 1);
+}
