@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "mynaq/process.hpp"
 #include "mynaq/sim/oqs_terminal.hpp"
+#include "report_support.hpp"
 #include "sim_support.hpp"
 
 namespace mynaq::cli {
@@ -110,6 +111,7 @@ int run_demo(AppContext& context, const DemoOptions& options) {
                                   "  phone: 03-0000-0009\n  insurance_kind: unknown\n"
                                   "  employer: 模擬商事\n  signed: yes\n";
     auto& emulated = oqs_terminal.terminal();
+    const auto this_month = current_month();
     const std::string photo = (work / "photo.jp2").string();
     const std::vector<Step> steps{
         {{"card", "readers"}, {}, "カードリーダーの一覧", "List the readers"},
@@ -188,6 +190,14 @@ int run_demo(AppContext& context, const DemoOptions& options) {
              emulated.set_faults(faults);
          }},
         {{"elig", "list"}, {}, "記録された資格確認の一覧", "The checks recorded in the store"},
+        {{"report", "receipts", "set", this_month.text(), "8"},
+         {},
+         "今月のレセプト件数を登録 (利用率の分母)",
+         "Enter this month's receipts (the rate's denominator)"},
+        {{"report", "level", "--month", this_month.plus(3).text()},
+         {},
+         "マイナ保険証利用率と、3か月後の算定月に届く加算の区分",
+         "The usage rate and the 加算 level it earns three months on"},
     };
 
     const std::string self = self_executable();

@@ -7,7 +7,7 @@
 
 #include "consent_support.hpp"
 #include "elig_support.hpp"
-#include "mynaq/fallback/chromium.hpp"
+#include "mynaq/chromium.hpp"
 #include "mynaq/fallback/declaration_form.hpp"
 #include "mynaq/fallback/recheck.hpp"
 #include "mynaq/files.hpp"
@@ -307,7 +307,7 @@ void write_form(const AppContext& context, const std::optional<fallback::Declara
         const auto temp = out.parent_path() / (out.filename().string() + ".tmp.html");
         write_file_atomic(temp, html);
         try {
-            fallback::render_html(temp, out, fallback::RenderFormat::Pdf);
+            render_html(temp, out, RenderFormat::Pdf);
         } catch (...) {
             std::filesystem::remove(temp);
             throw;

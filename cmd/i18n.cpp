@@ -229,9 +229,9 @@ constexpr std::array kCatalogue{
           "The store {} is up to date (its version is not reported)."},
     Entry{"store.copied",
           "{} へコピーしました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件、"
-          "監査記録 {}件",
+          "レセプト件数 {}件、通知された利用率 {}件、監査記録 {}件",
           "Copied to {}: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback "
-          "cases, {} audit records"},
+          "cases, {} receipt counts, {} notified rates, {} audit records"},
     Entry{"store.copy_refused", "コピー先の記録用データベースが空ではありません。",
           "The target store is not empty."},
     Entry{"store.copy_refused_hint", "新しい空のデータベースを指定してください。",
@@ -449,8 +449,10 @@ std::string_view tr(Lang lang, std::string_view key) {
     for (const auto& e : kCatalogue) {
         if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
     }
-    for (const auto& e : fallback_catalogue()) {
-        if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
+    for (const auto& part : {fallback_catalogue(), report_catalogue()}) {
+        for (const auto& e : part) {
+            if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
+        }
     }
     return key;
 }

@@ -135,6 +135,8 @@ int run_copy(AppContext& context, const std::string& url) {
                              {"intake", report.intake},
                              {"bulk_jobs", report.bulk_jobs},
                              {"fallback_cases", report.fallback_cases},
+                             {"receipts", report.receipts},
+                             {"notified", report.notified},
                              {"audit", report.audit}}},
                            {"audit_ok", v.ok},
                            {"first_bad_seq", v.first_bad_seq},
@@ -143,7 +145,7 @@ int run_copy(AppContext& context, const std::string& url) {
         std::cout << fmt::format(fmt::runtime(std::string(context.t("store.copied"))),
                                  without_password(url), report.checks, report.consents,
                                  report.intake, report.bulk_jobs, report.fallback_cases,
-                                 report.audit)
+                                 report.receipts, report.notified, report.audit)
                   << '\n';
         std::cout << (v.ok
                           ? fmt::format(fmt::runtime(std::string(context.t("audit.ok"))), v.records)

@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig consent audit store fallback sim demo'
+            subs='card elig consent audit store fallback report sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -205,6 +205,61 @@ _mynaq_spec() {
             opts='--help -h --note --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--note --lang --config --reader --trace --operator'
             ;;
+        'report')
+            subs='usage level receipts notified'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'report usage')
+            subs=''
+            opts='--help -h --from --to --site --format --encoding --out --title --rules --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--from --to --site --format --encoding --out --title --rules --lang --config --reader --trace --operator'
+            ;;
+        'report level')
+            subs=''
+            opts='--help -h --month --current --site --rules --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--month --current --site --rules --lang --config --reader --trace --operator'
+            ;;
+        'report receipts')
+            subs='set import list'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'report receipts set')
+            subs=''
+            opts='--help -h --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--site --lang --config --reader --trace --operator'
+            ;;
+        'report receipts import')
+            subs=''
+            opts='--help -h --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--site --lang --config --reader --trace --operator'
+            ;;
+        'report receipts list')
+            subs=''
+            opts='--help -h --from --to --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--from --to --site --lang --config --reader --trace --operator'
+            ;;
+        'report notified')
+            subs='set import list'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'report notified set')
+            subs=''
+            opts='--help -h --users --receipts --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--users --receipts --site --lang --config --reader --trace --operator'
+            ;;
+        'report notified import')
+            subs=''
+            opts='--help -h --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--site --lang --config --reader --trace --operator'
+            ;;
+        'report notified list')
+            subs=''
+            opts='--help -h --from --to --site --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--from --to --site --lang --config --reader --trace --operator'
+            ;;
         'sim')
             subs='card run oqs oqs-api'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
@@ -254,7 +309,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | *:--title | *:--rules | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
@@ -285,7 +340,7 @@ _mynaq_value() {
         'consent record:--source')
             mapfile -t COMPREPLY < <(compgen -W 'oral written portal' -- "$cur")
             ;;
-        *:--format)
+        'consent export:--format' | 'fallback export:--format')
             mapfile -t COMPREPLY < <(compgen -W 'csv json' -- "$cur")
             ;;
         *:--reason)
@@ -297,13 +352,19 @@ _mynaq_value() {
         'fallback list:--state' | 'fallback export:--state')
             mapfile -t COMPREPLY < <(compgen -W 'in_progress queued confirmed rechecked cancelled' -- "$cur")
             ;;
+        'report usage:--format')
+            mapfile -t COMPREPLY < <(compgen -W 'table csv json html png' -- "$cur")
+            ;;
+        'report usage:--encoding')
+            mapfile -t COMPREPLY < <(compgen -W 'utf-8 sjis' -- "$cur")
+            ;;
         *:--host)
             mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
             ;;
         *:--profile)
             mapfile -t COMPREPLY < <(compgen -W 'plastic android other' -- "$cur")
             ;;
-        *:--encoding)
+        'sim oqs:--encoding')
             mapfile -t COMPREPLY < <(compgen -W 'utf-8 shift_jis' -- "$cur")
             ;;
     esac

@@ -5,7 +5,7 @@
 function __mynaq_subs
     switch "$argv"
         case ''
-            printf '%s\n' card elig consent audit store fallback sim demo
+            printf '%s\n' card elig consent audit store fallback report sim demo
         case 'card'
             printf '%s\n' readers info cert pin-status verify-pin photo watch apdu doctor
         case 'elig'
@@ -18,6 +18,12 @@ function __mynaq_subs
             printf '%s\n' purge migrate copy
         case 'fallback'
             printf '%s\n' start list show export recheck actions form update cancel
+        case 'report'
+            printf '%s\n' usage level receipts notified
+        case 'report receipts'
+            printf '%s\n' set import list
+        case 'report notified'
+            printf '%s\n' set import list
         case 'sim'
             printf '%s\n' card run oqs oqs-api
     end
@@ -105,6 +111,28 @@ function __mynaq_vopts
             printf '%s\n' --insurer --symbol --number --branch --ratio --note --lang --config --reader --trace --operator
         case 'fallback cancel'
             printf '%s\n' --note --lang --config --reader --trace --operator
+        case 'report'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'report usage'
+            printf '%s\n' --from --to --site --format --encoding --out --title --rules --lang --config --reader --trace --operator
+        case 'report level'
+            printf '%s\n' --month --current --site --rules --lang --config --reader --trace --operator
+        case 'report receipts'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'report receipts set'
+            printf '%s\n' --site --lang --config --reader --trace --operator
+        case 'report receipts import'
+            printf '%s\n' --site --lang --config --reader --trace --operator
+        case 'report receipts list'
+            printf '%s\n' --from --to --site --lang --config --reader --trace --operator
+        case 'report notified'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'report notified set'
+            printf '%s\n' --users --receipts --site --lang --config --reader --trace --operator
+        case 'report notified import'
+            printf '%s\n' --site --lang --config --reader --trace --operator
+        case 'report notified list'
+            printf '%s\n' --from --to --site --lang --config --reader --trace --operator
         case 'sim'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'sim card'
@@ -161,17 +189,18 @@ complete -c mynaq -n "__mynaq_at ''" -a consent -d 'Consent ledger (閲覧同意
 complete -c mynaq -n "__mynaq_at ''" -a audit -d 'Audit trail of the store: verify the hash chain, list records'
 complete -c mynaq -n "__mynaq_at ''" -a store -d 'The store: purge by the retention rules, migrate, copy to another store'
 complete -c mynaq -n "__mynaq_at ''" -a fallback -d 'Outage flows: guided check, 被保険者資格申立書, disaster mode, recheck'
+complete -c mynaq -n "__mynaq_at ''" -a report -d 'マイナ保険証利用率 and the 加算 level it earns: usage, level, receipts, notified'
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
 complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: virtual card on a private pcscd, emulated 資格確認端末, SQLite store'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
 complete -c mynaq -n "__mynaq_at 'card'" -a readers -d 'List readers and whether a card is present'
 complete -c mynaq -n "__mynaq_at 'card'" -a info -d 'Token type, ATR, card info, certificate summary, retry counters'
 complete -c mynaq -n "__mynaq_at 'card'" -a cert -d 'The user-authentication certificate (EF 000A)'
@@ -358,6 +387,51 @@ complete -c mynaq -n "__mynaq_at 'fallback update'" -l ratio -x -d '負担割合
 complete -c mynaq -n "__mynaq_at 'fallback update'" -l note -r -F -d 'How the numbers were learned'
 complete -c mynaq -n "__mynaq_at 'fallback cancel'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'fallback cancel'" -l note -r -F -d 'Why'
+complete -c mynaq -n "__mynaq_at 'report'" -a usage -d 'マイナ保険証利用率 per month: users, receipts, local and notified rates'
+complete -c mynaq -n "__mynaq_at 'report'" -a level -d 'The 加算 level a 算定 month earns, the rate behind it and the margin'
+complete -c mynaq -n "__mynaq_at 'report'" -a receipts -d 'レセプト件数 per month, the rate\'s denominator: set, import, list'
+complete -c mynaq -n "__mynaq_at 'report'" -a notified -d 'Rates notified by 支払基金 (they take precedence): set, import, list'
+complete -c mynaq -n "__mynaq_at 'report'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report usage'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l from -x -d 'First month (default: 11 months before --to)'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l to -x -d 'Last month (default: this month)'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l site -x -d 'Only this site (code or configured name); repeatable'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l format -x -a 'table csv json html png' -d 'table, csv, json, html or png (png needs --out)'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l encoding -x -a 'utf-8 sjis' -d 'CSV encoding: utf-8 (with BOM, for Excel) or sjis'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l out -r -F -d 'Write to FILE (0600) instead of stdout'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l title -r -F -d 'Title of the HTML/PNG report'
+complete -c mynaq -n "__mynaq_at 'report usage'" -l rules -r -F -d 'The 加算 table (default: report.rules or the shipped one)'
+complete -c mynaq -n "__mynaq_at 'report level'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report level'" -l month -x -d 'The 算定 month (default: this month)'
+complete -c mynaq -n "__mynaq_at 'report level'" -l current -x -d 'The month being counted now, for the margin (default: this month)'
+complete -c mynaq -n "__mynaq_at 'report level'" -l site -x -d 'Only this site (code or configured name); repeatable'
+complete -c mynaq -n "__mynaq_at 'report level'" -l rules -r -F -d 'The 加算 table (default: report.rules or the shipped one)'
+complete -c mynaq -n "__mynaq_at 'report receipts'" -a set -d 'Record one month\'s レセプト件数'
+complete -c mynaq -n "__mynaq_at 'report receipts'" -a import -d 'Import month,receipts (or site,month,receipts) rows from a CSV file'
+complete -c mynaq -n "__mynaq_at 'report receipts'" -a list -d 'Show the レセプト件数 recorded'
+complete -c mynaq -n "__mynaq_at 'report receipts'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report receipts set'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report receipts set'" -l site -x -d 'Facility (code or configured name; default facility.code)'
+complete -c mynaq -n "__mynaq_at 'report receipts import'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report receipts import'" -l site -x -d 'Facility for rows without a site column'
+complete -c mynaq -n "__mynaq_at 'report receipts list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report receipts list'" -l from -x -d 'First month (default: 11 months before --to)'
+complete -c mynaq -n "__mynaq_at 'report receipts list'" -l to -x -d 'Last month (default: this month)'
+complete -c mynaq -n "__mynaq_at 'report receipts list'" -l site -x -d 'Only this site (code or configured name); repeatable'
+complete -c mynaq -n "__mynaq_at 'report notified'" -a set -d 'Record one month\'s notified rate'
+complete -c mynaq -n "__mynaq_at 'report notified'" -a import -d 'Import month,rate[,users,receipts] rows (site first optional) from a CSV file'
+complete -c mynaq -n "__mynaq_at 'report notified'" -a list -d 'Show the notified rates recorded'
+complete -c mynaq -n "__mynaq_at 'report notified'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report notified set'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report notified set'" -l users -x -d 'マイナ保険証利用者数, when notified'
+complete -c mynaq -n "__mynaq_at 'report notified set'" -l receipts -x -d 'レセプト件数, when notified'
+complete -c mynaq -n "__mynaq_at 'report notified set'" -l site -x -d 'Facility (code or configured name; default facility.code)'
+complete -c mynaq -n "__mynaq_at 'report notified import'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report notified import'" -l site -x -d 'Facility for rows without a site column'
+complete -c mynaq -n "__mynaq_at 'report notified list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'report notified list'" -l from -x -d 'First month (default: 11 months before --to)'
+complete -c mynaq -n "__mynaq_at 'report notified list'" -l to -x -d 'Last month (default: this month)'
+complete -c mynaq -n "__mynaq_at 'report notified list'" -l site -x -d 'Only this site (code or configured name); repeatable'
 complete -c mynaq -n "__mynaq_at 'sim'" -a card -d 'Run the virtual My Number card on a vpcd reader'
 complete -c mynaq -n "__mynaq_at 'sim'" -a run -d 'Run COMMAND with a private pcscd and the virtual card (PCSCLITE_CSOCK_NAME set)'
 complete -c mynaq -n "__mynaq_at 'sim'" -a oqs -d 'Emulate the 資格確認端末: answer req/ into res/, write face results into face/'

@@ -21,6 +21,8 @@ packages=(
   # printed forms (被保険者資格申立書): headless Chromium renders them with Japanese fonts
   # (DejaVu for the checkboxes); poppler reads the PDFs back in the tests
   chromium fonts-noto-cjk fonts-dejavu-core poppler-utils
+  # usage report chart: the tests decode Chromium's PNG screenshots
+  libpng-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "mynaq/error.hpp"
+#include "mynaq/html.hpp"
 
 namespace mynaq::fallback {
 
@@ -69,33 +70,6 @@ body.bilingual .en { font-size: 6.5pt; line-height: 1.15; }
 body.bilingual .section .en-inline { font-weight: normal; }
 )css";
 
-std::string escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char ch : text) {
-        switch (ch) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += ch;
-        }
-    }
-    return out;
-}
-
 bool all_digits(std::string_view s) {
     if (s.empty()) return false;
     for (const char ch : s) {
@@ -119,7 +93,7 @@ std::string date_html(std::string_view iso) {
         return std::string(iso.substr(0, 4)) + "年" + unpadded(iso.substr(5, 2)) + "月" +
                unpadded(iso.substr(8, 2)) + "日";
     }
-    return escape(iso);
+    return html_escape(iso);
 }
 
 class Builder {
@@ -182,16 +156,16 @@ std::string section(const std::string& title) {
 
 std::string applicant_rows(const Builder& b, const Declaration& d) {
     std::string out = section(b.inline_label("申立者（受診される方）", "Patient"));
-    out += row("kana", b.label("フリガナ", "Name in katakana"), escape(d.kana));
+    out += row("kana", b.label("フリガナ", "Name in katakana"), html_escape(d.kana));
     out += "<tr class=\"name\"><th>" + b.label("氏名", "Full name") + "</th><td class=\"value\">" +
-           escape(d.name) + "</td><th>" + b.label("性別", "Sex") + "</th><td>" +
+           html_escape(d.name) + "</td><th>" + b.label("性別", "Sex") + "</th><td>" +
            choices(b, d.sex, {{"1", "男", "Male"}, {"2", "女", "Female"}}) + "</td></tr>\n";
     out += row("row", b.label("生年月日", "Date of birth"),
                R"(<span class="era">西暦</span>)" + date_html(d.birthdate));
     out += row("address", b.label("郵便番号・住所", "Postcode, address"),
-               R"(<div>〒<span class="postcode">)" + escape(d.postcode) + "</span></div><div>" +
-                   escape(d.address) + "</div>");
-    out += row("row", b.label("電話番号", "Phone"), escape(d.phone));
+               R"(<div>〒<span class="postcode">)" + html_escape(d.postcode) +
+                   "</span></div><div>" + html_escape(d.address) + "</div>");
+    out += row("row", b.label("電話番号", "Phone"), html_escape(d.phone));
     return out;
 }
 
@@ -211,15 +185,16 @@ std::string insurance_rows(const Builder& b, const Declaration& d) {
                         {"dependent", "被扶養者（家族）", "Dependant"}}));
     out += row("row",
                b.label(R"(勤務先・事業所名<span class="hint">（社保の場合）</span>)", "Employer"),
-               escape(d.employer));
-    out += row("row", b.label("勤務先の所在地", "Employer's address"), escape(d.employer_address));
-    out += row("row", b.label("保険者名", "Insurer"), escape(d.insurer_name));
+               html_escape(d.employer));
+    out += row("row", b.label("勤務先の所在地", "Employer's address"),
+               html_escape(d.employer_address));
+    out += row("row", b.label("保険者名", "Insurer"), html_escape(d.insurer_name));
     out += row("row",
                b.label(R"(記号・番号<span class="hint">（わかる場合）</span>)",
                        "Symbol, number (if known)"),
-               R"(<span class="sub">記号</span><span class="field">)" + escape(d.symbol) +
+               R"(<span class="sub">記号</span><span class="field">)" + html_escape(d.symbol) +
                    R"(</span><span class="sub">番号</span><span class="field">)" +
-                   escape(d.number) + "</span>");
+                   html_escape(d.number) + "</span>");
     out += row("row", b.label("一部負担金の割合", "Your co-payment share"),
                choices(b, d.declared_ratio,
                        {{"1", "1割", "10%"}, {"2", "2割", "20%"}, {"3", "3割", "30%"}}));
@@ -232,10 +207,10 @@ std::string head(const Builder& b, const FormContext& ctx) {
         out += R"(<div class="subtitle">Declaration of health insurance status</div>)";
         out += "\n";
     }
-    out += R"(<div class="to"><span class="facility">)" + escape(ctx.facility_name) +
+    out += R"(<div class="to"><span class="facility">)" + html_escape(ctx.facility_name) +
            R"(</span><span class="honorific">御中</span>)";
     if (!ctx.facility_code.empty()) {
-        out += R"(<div class="code">医療機関コード )" + escape(ctx.facility_code) + "</div>";
+        out += R"(<div class="code">医療機関コード )" + html_escape(ctx.facility_code) + "</div>";
     }
     out += "</div>\n";
     out += R"(<p class="lead">)" +

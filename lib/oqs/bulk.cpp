@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "mynaq/csv.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/oqs/eligibility.hpp"
@@ -15,31 +16,6 @@
 namespace mynaq::oqs {
 
 namespace {
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-    std::vector<std::string> cells(1);
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                cells.back() += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                cells.back() += c;
-            }
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == ',') {
-            cells.emplace_back();
-        } else if (c != '\r') {
-            cells.back() += c;
-        }
-    }
-    return cells;
-}
 
 std::string trim(std::string s) {
     const auto b = s.find_first_not_of(" \t\r");
@@ -76,9 +52,7 @@ std::vector<Reservation> read_reservations(const std::filesystem::path& csv) {
     }
     std::ostringstream ss;
     ss << in.rdbuf();
-    std::string text = ss.str();
-    if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
-    if (!is_valid_utf8(text)) text = sjis_to_utf8(text);  // Excel on Windows saves CP932
+    const std::string text = office_text_to_utf8(ss.str());
 
     std::istringstream lines(text);
     std::string line;
@@ -92,7 +66,7 @@ std::vector<Reservation> read_reservations(const std::filesystem::path& csv) {
     while (std::getline(lines, line)) {
         ++number;
         if (trim(line).empty()) continue;
-        auto cells = split_csv_line(line);
+        auto cells = csv_split_line(line);
         if (column.empty()) {
             for (std::size_t i = 0; i < cells.size(); ++i) column[trim(cells[i])] = i;
             for (const char* required : {"insurer_number", "number", "birthdate"}) {

@@ -12,6 +12,8 @@
 namespace mynaq::store::detail {
 
 // Every text column of `checks`, in table order; INSERT and SELECT are built from this list.
+// The table also has person_key (migration 4): usage_person_key() of the row, written by every
+// INSERT of a check (and by the copy) but never read back into CheckRecord.
 inline constexpr std::array<std::pair<std::string_view, std::string CheckRecord::*>, 29>
     kCheckColumns{{
         {"checked_at", &CheckRecord::checked_at},

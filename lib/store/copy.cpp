@@ -18,6 +18,8 @@ public:
         report_.intake += static_cast<std::int64_t>(batch.intake.size());
         report_.bulk_jobs += static_cast<std::int64_t>(batch.bulk_jobs.size());
         report_.fallback_cases += static_cast<std::int64_t>(batch.fallback_cases.size());
+        report_.receipts += static_cast<std::int64_t>(batch.receipts.size());
+        report_.notified += static_cast<std::int64_t>(batch.notified.size());
         report_.audit += static_cast<std::int64_t>(batch.audit.size());
         return true;
     }

@@ -5,6 +5,7 @@
 #include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "postgres_store.hpp"
+#include "report_common.hpp"
 
 namespace mynaq::store::detail::pg {
 
@@ -38,6 +39,12 @@ void read_sequence_row(const Result& r, int row, StoreRows& rows) {
 void read_fallback_row(const Result& r, int row, StoreRows& rows) {
     rows.fallback_cases.push_back(read_fallback_case(r, row));
 }
+void read_receipt_row(const Result& r, int row, StoreRows& rows) {
+    rows.receipts.push_back(read_receipt_count(r, row));
+}
+void read_notified_row(const Result& r, int row, StoreRows& rows) {
+    rows.notified.push_back(read_notified_rate(r, row));
+}
 void read_audit_row(const Result& r, int row, StoreRows& rows) {
     rows.audit.push_back(read_audit(r, row));
 }
@@ -69,6 +76,12 @@ public:
                   &read_sequence_row},
             Phase{fmt::format("SELECT {} FROM fallback_cases ORDER BY id", kFallbackColumns),
                   kBatchRows, &read_fallback_row},
+            Phase{
+                fmt::format("SELECT {} FROM report_receipts ORDER BY site, month", kReceiptColumns),
+                kAuditBatchRows, &read_receipt_row},
+            Phase{fmt::format("SELECT {} FROM report_notified ORDER BY site, month",
+                              kNotifiedColumns),
+                  kAuditBatchRows, &read_notified_row},
             Phase{fmt::format("SELECT {} FROM audit ORDER BY seq", kAuditColumns), kAuditBatchRows,
                   &read_audit_row},
         };
@@ -130,6 +143,7 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
         "SELECT (SELECT count(*) FROM checks) + (SELECT count(*) FROM intake)"
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
         " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
+        " + (SELECT count(*) FROM report_receipts) + (SELECT count(*) FROM report_notified)"
         " + (SELECT count(*) FROM audit)",
         "cannot count the records of the target store");
     if (count.int64(0, 0) != 0) {
@@ -148,8 +162,9 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
         check_names += column;
         check_params += fmt::format(", ${}", index++);
     }
-    const auto insert_check =
-        fmt::format("INSERT INTO checks ({}) VALUES ({})", check_names, check_params);
+    // person_key is not part of CheckRecord: it is derived again, by the same rule.
+    const auto insert_check = fmt::format("INSERT INTO checks ({}, person_key) VALUES ({}, ${})",
+                                          check_names, check_params, index);
 
     StoreRows batch;
     while (rows.next(batch)) {
@@ -157,6 +172,7 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
             Params params;
             params.add(record.id);
             for (const auto& [name, member] : kCheckColumns) params.add(record.*member);
+            params.add(usage_person_key(record));
             (void)conn_.query(insert_check, params, "cannot copy a check");
         }
         for (const auto& row : batch.intake) {
@@ -228,6 +244,35 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
                     .add(f.revision)
                     .add(f.document),
                 "cannot copy a fallback case");
+        }
+        for (const auto& r : batch.receipts) {
+            (void)conn_.query(
+                fmt::format("INSERT INTO report_receipts ({}) VALUES ($1, $2, $3, $4, $5, $6)",
+                            kReceiptColumns),
+                Params{}
+                    .add(r.site)
+                    .add(r.month)
+                    .add(r.receipts)
+                    .add(r.source)
+                    .add(r.updated_at)
+                    .add(r.updated_by),
+                "cannot copy a receipt count");
+        }
+        for (const auto& n : batch.notified) {
+            (void)conn_.query(
+                fmt::format("INSERT INTO report_notified ({}) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                            " $8)",
+                            kNotifiedColumns),
+                Params{}
+                    .add(n.site)
+                    .add(n.month)
+                    .add(percent_text(n.percent))
+                    .add(n.users)
+                    .add(n.receipts)
+                    .add(n.source)
+                    .add(n.updated_at)
+                    .add(n.updated_by),
+                "cannot copy a notified rate");
         }
         for (const auto& r : batch.audit) {
             (void)conn_.query(

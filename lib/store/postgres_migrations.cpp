@@ -153,6 +153,41 @@ CREATE TABLE fallback_cases (
 CREATE INDEX fallback_cases_case_date ON fallback_cases (case_date);
 CREATE INDEX fallback_cases_state ON fallback_cases (state);
 )sql",
+    // 4: usage-rate reports, as in the SQLite schema: person_key (usage_person_key() of the
+    // row, old rows filled in by the same rule), its partial index, and staff's figures.
+    R"sql(
+ALTER TABLE checks ADD COLUMN person_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+UPDATE checks SET person_key = CASE
+    WHEN identification_number <> '' THEN 'ins:' || insurer_number || '/' || card_symbol || '/'
+        || identification_number || '/' || branch_number
+    WHEN birthdate <> '' AND name_kana <> '' THEN 'kana:' || birthdate || '/' || name_kana
+    ELSE '' END
+WHERE person_state = 'ok';
+CREATE INDEX checks_usage ON checks (facility, (substr(checked_at, 1, 7)), person_key)
+WHERE method IN ('card', 'smartphone') AND person_key <> '';
+
+CREATE TABLE report_receipts (
+    site TEXT COLLATE "C" NOT NULL,
+    month TEXT COLLATE "C" NOT NULL,
+    receipts BIGINT NOT NULL,
+    source TEXT COLLATE "C" NOT NULL DEFAULT '',
+    updated_at TEXT COLLATE "C" NOT NULL,
+    updated_by TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (site, month)
+);
+
+CREATE TABLE report_notified (
+    site TEXT COLLATE "C" NOT NULL,
+    month TEXT COLLATE "C" NOT NULL,
+    percent DOUBLE PRECISION NOT NULL,
+    users BIGINT NOT NULL DEFAULT -1,
+    receipts BIGINT NOT NULL DEFAULT -1,
+    source TEXT COLLATE "C" NOT NULL DEFAULT '',
+    updated_at TEXT COLLATE "C" NOT NULL,
+    updated_by TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (site, month)
+);
+)sql",
 };
 
 int current_version(const Connection& conn) {

@@ -1,6 +1,6 @@
 // Internal to lib/store: the PostgreSQL schema, as the same ordered list of versions as the
 // SQLite one (1: checks, intake, bulk jobs, sequences; 2: audit trail and consents; 3: fallback
-// cases).
+// cases; 4: usage-rate reports).
 #pragma once
 
 #include "postgres.hpp"

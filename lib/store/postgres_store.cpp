@@ -32,7 +32,9 @@ const std::string& insert_check_sql() {
             names += column;
             params += fmt::format("${}", index++);
         }
-        return fmt::format("INSERT INTO checks ({}) VALUES ({}) RETURNING id", names, params);
+        // person_key is derived from the row (usage_person_key), never given by callers.
+        return fmt::format("INSERT INTO checks ({}, person_key) VALUES ({}, ${}) RETURNING id",
+                           names, params, index);
     }();
     return sql;
 }
@@ -207,6 +209,7 @@ void PostgresStore::save_head(const Head& head) {
 std::int64_t PostgresStore::insert_check(const CheckRecord& record) {
     Params params;
     for (const auto& [name, member] : kCheckColumns) params.add(record.*member);
+    params.add(usage_person_key(record));
     const auto result = conn_.query(insert_check_sql(), params, "cannot record the check");
     return result.int64(0, 0);
 }

@@ -33,6 +33,12 @@ ConsentRecord read_consent(const Result& result, int row);
 // A row in kFallbackColumns order (fallback_common.hpp).
 FallbackCaseRow read_fallback_case(const Result& result, int row);
 
+// Rows in kReceiptColumns / kNotifiedColumns order (report_common.hpp).
+ReceiptCount read_receipt_count(const Result& result, int row);
+NotifiedRate read_notified_rate(const Result& result, int row);
+// A percent as text that reads back as the same double.
+std::string percent_text(double percent);
+
 inline constexpr std::string_view kAuditColumns =
     "seq, at, operator, action, object, detail, prev_hash, hash";
 AuditRecord read_audit(const Result& result, int row);
@@ -72,6 +78,19 @@ public:
     [[nodiscard]] std::optional<FallbackCaseRow> fallback_case(std::int64_t id) const override;
     [[nodiscard]] std::vector<FallbackCaseRow> list_fallback_cases(
         const FallbackCaseFilter& filter) const override;
+
+    // postgres_report.cpp
+    void set_receipts(const std::vector<ReceiptCount>& rows) override;
+    [[nodiscard]] std::vector<ReceiptCount> list_receipts(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override;
+    void set_notified_rates(const std::vector<NotifiedRate>& rows) override;
+    [[nodiscard]] std::vector<NotifiedRate> list_notified_rates(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override;
+    [[nodiscard]] std::vector<MonthlyUsers> monthly_users(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override;
 
     void audit(const std::string& action, const std::string& object,
                const std::string& detail) override;

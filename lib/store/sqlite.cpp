@@ -87,6 +87,12 @@ Statement& Statement::bind(int index, std::int64_t value) {
     return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+    const int rc = sqlite3_bind_double(stmt_.get(), index, value);
+    if (rc != SQLITE_OK) db_->fail(rc, "cannot bind a value");
+    return *this;
+}
+
 int Statement::parameter_index(const char* name) const {
     return sqlite3_bind_parameter_index(stmt_.get(), name);
 }
@@ -122,6 +128,10 @@ void Statement::text_into(int column, std::string& out) const {
 
 std::int64_t Statement::int64(int column) const {
     return sqlite3_column_int64(stmt_.get(), column);
+}
+
+double Statement::real(int column) const {
+    return sqlite3_column_double(stmt_.get(), column);
 }
 
 WriteTransaction::WriteTransaction(const Database& db) : db_(db) {

@@ -54,6 +54,7 @@ public:
     Statement& bind(int index, std::int64_t value);
     Statement& bind(int index, int value) { return bind(index, std::int64_t{value}); }
     Statement& bind(int index, bool value) { return bind(index, std::int64_t{value ? 1 : 0}); }
+    Statement& bind(int index, double value);
 
     // The index of a named parameter (":name"); 0 when the statement has none by that name.
     [[nodiscard]] int parameter_index(const char* name) const;
@@ -66,6 +67,7 @@ public:
     // Into an existing string, reusing its capacity: for loops over many rows.
     void text_into(int column, std::string& out) const;
     [[nodiscard]] std::int64_t int64(int column) const;
+    [[nodiscard]] double real(int column) const;
 
 private:
     struct Finalizer {

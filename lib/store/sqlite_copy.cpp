@@ -7,8 +7,10 @@
 #include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
+#include "report_common.hpp"
 #include "sqlite.hpp"
 #include "sqlite_fallback.hpp"
+#include "sqlite_report.hpp"
 
 namespace mynaq {
 
@@ -17,6 +19,8 @@ namespace {
 using store::detail::Database;
 using store::detail::kCheckColumns;
 using store::detail::kFallbackColumns;
+using store::detail::kNotifiedColumns;
+using store::detail::kReceiptColumns;
 using store::detail::Statement;
 using store::detail::WriteTransaction;
 
@@ -94,6 +98,14 @@ void read_fallback_row(const Statement& stmt, StoreRows& rows) {
     rows.fallback_cases.push_back(store::detail::read_fallback_case(stmt));
 }
 
+void read_receipt_row(const Statement& stmt, StoreRows& rows) {
+    rows.receipts.push_back(store::detail::read_receipt_count(stmt));
+}
+
+void read_notified_row(const Statement& stmt, StoreRows& rows) {
+    rows.notified.push_back(store::detail::read_notified_rate(stmt));
+}
+
 void read_audit_row(const Statement& stmt, StoreRows& rows) {
     AuditRecord r;
     r.seq = stmt.int64(0);
@@ -135,6 +147,12 @@ public:
                   &read_sequence_row},
             Phase{fmt::format("SELECT {} FROM fallback_cases ORDER BY id", kFallbackColumns),
                   kBatchRows, &read_fallback_row},
+            Phase{
+                fmt::format("SELECT {} FROM report_receipts ORDER BY site, month", kReceiptColumns),
+                kAuditBatchRows, &read_receipt_row},
+            Phase{fmt::format("SELECT {} FROM report_notified ORDER BY site, month",
+                              kNotifiedColumns),
+                  kAuditBatchRows, &read_notified_row},
             Phase{"SELECT seq, at, operator, action, object, detail, prev_hash, hash FROM audit"
                   " ORDER BY seq",
                   kAuditBatchRows, &read_audit_row},
@@ -189,13 +207,16 @@ void insert_rows(const Database& db, const StoreRows& rows) {
             names += column;
             params += ", ?";
         }
-        const auto sql = fmt::format("INSERT INTO checks ({}) VALUES ({})", names, params);
+        // person_key is not part of CheckRecord: it is derived again, by the same rule.
+        const auto sql =
+            fmt::format("INSERT INTO checks ({}, person_key) VALUES ({}, ?)", names, params);
         for (const auto& record : rows.checks) {
             // A statement per row: a stepped statement cannot be bound again without a reset.
             auto stmt = db.prepare(sql);
             stmt.bind(1, record.id);
             int index = 2;
             for (const auto& [name, member] : kCheckColumns) stmt.bind(index++, record.*member);
+            stmt.bind(index, usage_person_key(record));
             stmt.run("cannot copy a check");
         }
     }
@@ -265,6 +286,30 @@ void insert_rows(const Database& db, const StoreRows& rows) {
             .bind(8, f.document)
             .run("cannot copy a fallback case");
     }
+    for (const auto& r : rows.receipts) {
+        db.prepare(fmt::format("INSERT INTO report_receipts ({}) VALUES (?, ?, ?, ?, ?, ?)",
+                               kReceiptColumns))
+            .bind(1, r.site)
+            .bind(2, r.month)
+            .bind(3, r.receipts)
+            .bind(4, r.source)
+            .bind(5, r.updated_at)
+            .bind(6, r.updated_by)
+            .run("cannot copy a receipt count");
+    }
+    for (const auto& n : rows.notified) {
+        db.prepare(fmt::format("INSERT INTO report_notified ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               kNotifiedColumns))
+            .bind(1, n.site)
+            .bind(2, n.month)
+            .bind(3, n.percent)
+            .bind(4, n.users)
+            .bind(5, n.receipts)
+            .bind(6, n.source)
+            .bind(7, n.updated_at)
+            .bind(8, n.updated_by)
+            .run("cannot copy a notified rate");
+    }
     for (const auto& r : rows.audit) {
         db.prepare(
               "INSERT INTO audit (seq, at, operator, action, object, detail, prev_hash, hash)"
@@ -294,6 +339,7 @@ void Store::import_rows(StoreRowReader& rows) {
         "SELECT (SELECT count(*) FROM checks) + (SELECT count(*) FROM intake)"
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
         " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
+        " + (SELECT count(*) FROM report_receipts) + (SELECT count(*) FROM report_notified)"
         " + (SELECT count(*) FROM audit)");
     count.step("cannot count the records of the target store");
     if (count.int64(0) != 0) {

@@ -27,6 +27,7 @@
 #include "sqlite.hpp"
 #include "sqlite_audit.hpp"
 #include "sqlite_fallback.hpp"
+#include "sqlite_report.hpp"
 
 namespace mynaq {
 
@@ -63,7 +64,8 @@ const std::string& insert_check_sql() {
             names += column;
             params += '?';
         }
-        return fmt::format("INSERT INTO checks ({}) VALUES ({})", names, params);
+        // person_key is derived from the row (usage_person_key), never given by callers.
+        return fmt::format("INSERT INTO checks ({}, person_key) VALUES ({}, ?)", names, params);
     }();
     return sql;
 }
@@ -82,6 +84,7 @@ std::int64_t insert_check(const Database& db, const CheckRecord& record,
     auto stmt = db.prepare(insert_check_sql());
     int index = 1;
     for (const auto& [name, member] : kCheckColumns) stmt.bind(index++, record.*member);
+    stmt.bind(index, usage_person_key(record));
     stmt.run("cannot record the check");
     const auto id = db.last_insert_rowid();
     for (ConsentRecord consent : record.consents) {
@@ -345,6 +348,32 @@ public:
     [[nodiscard]] std::vector<FallbackCaseRow> list_fallback_cases(
         const FallbackCaseFilter& filter) const override {
         return store::detail::select_fallback_cases(db_, filter);
+    }
+
+    void set_receipts(const std::vector<ReceiptCount>& rows) override {
+        store::detail::upsert_receipts(db_, rows, operator_);
+    }
+
+    [[nodiscard]] std::vector<ReceiptCount> list_receipts(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override {
+        return store::detail::select_receipts(db_, from_month, to_month, sites);
+    }
+
+    void set_notified_rates(const std::vector<NotifiedRate>& rows) override {
+        store::detail::upsert_notified_rates(db_, rows, operator_);
+    }
+
+    [[nodiscard]] std::vector<NotifiedRate> list_notified_rates(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override {
+        return store::detail::select_notified_rates(db_, from_month, to_month, sites);
+    }
+
+    [[nodiscard]] std::vector<MonthlyUsers> monthly_users(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const override {
+        return store::detail::select_monthly_users(db_, from_month, to_month, sites);
     }
 
     void audit(const std::string& action, const std::string& object,

@@ -237,6 +237,71 @@ void parse_fallback(const std::filesystem::path& file, const YAML::Node& node, F
     }
 }
 
+bool parse_report_site_key(const std::filesystem::path& file, const std::string& prefix,
+                           const std::string& k, const YAML::Node& v, ReportSiteConfig& site) {
+    const auto key = prefix + k;
+    if (k == "type") {
+        site.type = scalar<std::string>(file, v, key.c_str());
+        if (site.type != "medical" && site.type != "dental" && site.type != "pharmacy") {
+            invalid(file, v, fmt::format("'{}' must be medical, dental or pharmacy", key));
+        }
+    } else if (k == "flags") {
+        if (!v.IsSequence()) invalid(file, v, fmt::format("'{}' must be a list", key));
+        for (const auto& f : v) {
+            auto flag = scalar<std::string>(file, f, key.c_str());
+            if (flag != "e_prescription" && flag != "dx_items_all" && flag != "dx_items_any") {
+                invalid(file, f,
+                        fmt::format("unknown flag '{}' in '{}' (e_prescription, dx_items_all, "
+                                    "dx_items_any)",
+                                    flag, key));
+            }
+            site.flags.push_back(std::move(flag));
+        }
+    } else if (k == "paediatric_exception") {
+        site.paediatric_exception = scalar<bool>(file, v, key.c_str());
+    } else {
+        return false;
+    }
+    return true;
+}
+
+void parse_report(const std::filesystem::path& file, const YAML::Node& node, ReportConfig& r) {
+    require_map(file, node, "report");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "rules") {
+            r.rules = path_value(file, v, "report.rules");
+        } else if (k == "sites") {
+            if (!v.IsSequence()) invalid(file, v, "'report.sites' must be a list");
+            for (const auto& s : v) {
+                require_map(file, s, "report.sites[]");
+                ReportSiteConfig site;
+                for (const auto& se : s) {
+                    const auto sk = se.first.as<std::string>();
+                    if (sk == "code") {
+                        site.code = scalar<std::string>(file, se.second, "report.sites[].code");
+                        if (site.code.size() != 10 ||
+                            site.code.find_first_not_of("0123456789") != std::string::npos) {
+                            invalid(file, se.second,
+                                    "'report.sites[].code' must be the 10-digit 医療機関コード");
+                        }
+                    } else if (sk == "name") {
+                        site.name = scalar<std::string>(file, se.second, "report.sites[].name");
+                    } else if (!parse_report_site_key(file, "report.sites[].", sk, se.second,
+                                                      site)) {
+                        invalid(file, se.first, fmt::format("unknown key 'report.sites[].{}'", sk));
+                    }
+                }
+                if (site.code.empty()) invalid(file, s, "a site in 'report.sites' needs 'code'");
+                r.sites.push_back(std::move(site));
+            }
+        } else if (!parse_report_site_key(file, "report.", k, v, r.facility)) {
+            invalid(file, e.first, fmt::format("unknown key 'report.{}'", k));
+        }
+    }
+}
+
 }  // namespace
 
 std::optional<std::filesystem::path> find_config_file() {
@@ -342,6 +407,8 @@ Config load_config(const std::filesystem::path& file) {
             parse_store(file, value, config.store);
         } else if (key == "fallback") {
             parse_fallback(file, value, config.fallback);
+        } else if (key == "report") {
+            parse_report(file, value, config.report);
         } else {
             // Sections of later features are accepted so one file serves every version.
             continue;

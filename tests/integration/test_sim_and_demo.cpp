@@ -53,7 +53,7 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     REQUIRE(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["ok"] == true);
-    REQUIRE(j["steps"].size() == 17);
+    REQUIRE(j["steps"].size() == 19);
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
     // Eligibility against the emulated 資格確認端末, stored in SQLite.
@@ -70,7 +70,17 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     for (const auto& c : recheck["cases"]) actions.insert(c["recheck"]["action"]);
     CHECK(actions == std::set<std::string>{"as_recorded", "still_unknown"});
     CHECK(j["steps"][15]["output"]["count"] == 9);
-    CHECK(j["steps"][16]["step"] == "privacy");
+    // The usage rate from the three face results over the receipts just entered.
+    CHECK(j["steps"][16]["output"]["receipts"][0]["receipts"] == 8);
+    const auto& level = j["steps"][17]["output"]["sites"][0];
+    REQUIRE(level["considered"].size() == 3);
+    const auto& counted = level["considered"][2];  // oldest first: this month is N-3
+    CHECK(counted["receipts"] == 8);
+    CHECK(counted["users"].get<int>() >= 1);
+    CHECK(counted["users"].get<int>() <= 3);
+    CHECK(counted["rate_kind"] == "local");
+    CHECK(level["rate_month"] == counted["month"]);
+    CHECK(j["steps"][18]["step"] == "privacy");
 }
 
 TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "error_code_of.hpp"
+#include "mynaq/chromium.hpp"
 #include "mynaq/error.hpp"
-#include "mynaq/fallback/chromium.hpp"
 #include "mynaq/fallback/declaration_form.hpp"
 #include "mynaq/files.hpp"
 #include "mynaq/process.hpp"

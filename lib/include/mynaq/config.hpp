@@ -69,6 +69,22 @@ struct FallbackConfig {
     std::string disaster_area;                        // fallback.disaster.area
 };
 
+// report: what the usage-rate reports need to know about each facility (policy.md §1–2).
+struct ReportSiteConfig {
+    std::string code;  // 医療機関コード, 10 digits
+    std::string name;
+    std::string type = "medical";       // medical (医科) | dental (歯科) | pharmacy (調剤)
+    std::vector<std::string> flags;     // e_prescription, dx_items_all, dx_items_any
+    bool paediatric_exception = false;  // 小児科特例
+};
+
+struct ReportConfig {
+    std::filesystem::path rules;  // report.rules: the 加算 table (default: the one shipped)
+    // report.type / report.flags / report.paediatric_exception: this facility (facility.code)
+    ReportSiteConfig facility;
+    std::vector<ReportSiteConfig> sites;  // report.sites: other facilities of a chain
+};
+
 struct Config {
     std::optional<std::string> reader;               // card.reader
     std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
@@ -82,6 +98,7 @@ struct Config {
     OqsConfig oqs;
     StoreConfig store;
     FallbackConfig fallback;
+    ReportConfig report;
     std::optional<std::filesystem::path> source;  // the file this came from
 };
 

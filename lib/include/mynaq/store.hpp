@@ -97,6 +97,36 @@ struct FallbackCaseFilter {
     int limit = 1000;                    // oldest first (by id)
 };
 
+// The usage-rate inputs (policy.md §1): figures per site (医療機関コード) and month, entered by
+// staff or imported. Not patients' data. Setting a month again replaces its figure.
+struct ReceiptCount {
+    std::string site;           // 医療機関コード
+    std::string month;          // yyyy-mm
+    std::int64_t receipts = 0;  // レセプト件数, the rate's denominator
+    std::string source;         // "set" | "import:<file name>"
+    std::string updated_at;     // JST ISO 8601, set by the store
+    std::string updated_by;     // operator, set by the store
+};
+
+struct NotifiedRate {
+    std::string site;
+    std::string month;           // the month the rate was measured in (not the 算定 month)
+    double percent = 0;          // as notified by 支払基金 (e-mail or the portal)
+    std::int64_t users = -1;     // -1: not given
+    std::int64_t receipts = -1;  // -1: not given
+    std::string source;
+    std::string updated_at;
+    std::string updated_by;
+};
+
+// Unique persons (person_key of their checks) confirmed with a マイナ保険証 (method "card" or
+// "smartphone") at a site in a month (JST), the numerator's local estimate.
+struct MonthlyUsers {
+    std::string site;
+    std::string month;  // yyyy-mm
+    std::int64_t users = 0;
+};
+
 struct CheckRecord {
     std::int64_t id = 0;
     std::string checked_at;         // JST, ISO 8601 with +09:00
@@ -132,6 +162,11 @@ struct CheckRecord {
     // set to the new check) in the same transaction. Not read back by check()/list_checks().
     std::vector<ConsentRecord> consents;
 };
+
+// Who a check was for, for counting persons: the 被保険者 (insurer number, symbol, number,
+// branch) as sent, else the birthdate with the kana name; "" when the result names nobody
+// (no person found, a failed file), so that such checks are never counted.
+std::string usage_person_key(const CheckRecord& record);
 
 struct CheckFilter {
     std::optional<std::string> date;     // yyyy-mm-dd (JST) of checked_at
@@ -181,6 +216,8 @@ struct StoreRows {
     std::vector<BulkJob> bulk_jobs;
     std::vector<SequenceRow> sequences;
     std::vector<FallbackCaseRow> fallback_cases;
+    std::vector<ReceiptCount> receipts;
+    std::vector<NotifiedRate> notified;
     std::vector<AuditRecord> audit;  // in seq order
 };
 
@@ -244,6 +281,23 @@ public:
     [[nodiscard]] virtual std::vector<FallbackCaseRow> list_fallback_cases(
         const FallbackCaseFilter& filter) const = 0;
 
+    // Usage-rate inputs. Each set writes every row in one transaction (insert or replace by
+    // site and month), audited "report.receipts" / "report.notified" with the site, month and
+    // figure. Lists are by site, then month; months are yyyy-mm, inclusive; an empty site
+    // list means every site.
+    virtual void set_receipts(const std::vector<ReceiptCount>& rows) = 0;
+    [[nodiscard]] virtual std::vector<ReceiptCount> list_receipts(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const = 0;
+    virtual void set_notified_rates(const std::vector<NotifiedRate>& rows) = 0;
+    [[nodiscard]] virtual std::vector<NotifiedRate> list_notified_rates(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const = 0;
+    // Per site and month, only those with at least one user; by site, then month.
+    [[nodiscard]] virtual std::vector<MonthlyUsers> monthly_users(
+        const std::string& from_month, const std::string& to_month,
+        const std::vector<std::string>& sites) const = 0;
+
     // Appends an audit record for something that is not a write (viewing information).
     virtual void audit(const std::string& action, const std::string& object,
                        const std::string& detail) = 0;
@@ -289,6 +343,8 @@ struct CopyReport {
     std::int64_t intake = 0;
     std::int64_t bulk_jobs = 0;
     std::int64_t fallback_cases = 0;
+    std::int64_t receipts = 0;
+    std::int64_t notified = 0;
     std::int64_t audit = 0;
 };
 // Copies every record of `from` into the empty store `to` (else Error{Forbidden}) without

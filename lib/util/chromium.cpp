@@ -1,4 +1,4 @@
-#include "mynaq/fallback/chromium.hpp"
+#include "mynaq/chromium.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 #include "mynaq/files.hpp"
 #include "mynaq/process.hpp"
 
-namespace mynaq::fallback {
+namespace mynaq {
 
 namespace {
 
@@ -125,7 +125,7 @@ std::optional<fs::path> find_chromium() {
 }
 
 void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
-                 std::chrono::seconds timeout) {
+                 std::chrono::seconds timeout, PngSize size) {
     const auto chromium = find_chromium();
     if (!chromium) {
         const char* env = std::getenv("MYNAQ_CHROMIUM");
@@ -133,7 +133,7 @@ void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
                     env != nullptr && *env != '\0'
                         ? "MYNAQ_CHROMIUM is set to '" + std::string(env) +
                               "', which is not an executable Chromium; fix it or unset it"
-                        : "no Chromium found to print the form: install chromium "
+                        : "no Chromium found to render HTML: install chromium "
                           "(apt-get install chromium) or set MYNAQ_CHROMIUM to its path");
     }
     std::error_code ec;
@@ -169,7 +169,8 @@ void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
         argv.emplace_back("--print-to-pdf-no-header");
     } else {
         argv.push_back("--screenshot=" + rendered.string());
-        argv.emplace_back("--window-size=794,1123");
+        argv.push_back("--window-size=" + std::to_string(size.width) + "," +
+                       std::to_string(size.height));
         argv.emplace_back("--force-device-scale-factor=1");
         argv.emplace_back("--hide-scrollbars");
     }
@@ -198,4 +199,4 @@ void render_html(const fs::path& html, const fs::path& out, RenderFormat fmt,
     write_file_atomic(out, std::string_view(data));
 }
 
-}  // namespace mynaq::fallback
+}  // namespace mynaq
