@@ -24,14 +24,6 @@ struct BatchOptions {
     double interval = 2.0;
 };
 
-std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(Errc::FileNotFound, "cannot read " + path, {{"file", path}});
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 int run_batch(AppContext& context, const BatchOptions& o) {
     const auto people = oqs::read_reservations(o.csv);
     oqs::BulkOptions options;
@@ -41,8 +33,8 @@ int run_batch(AppContext& context, const BatchOptions& o) {
     options.round_interval = std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
     options.overall_timeout = context.config.oqs.folder.bulk_timeout;
     // The same reservations for the same day and facility resume the same job.
-    std::string key =
-        sha256_hex(file_bytes(o.csv) + "|" + options.confirmation_date + "|" + options.facility);
+    std::string key = sha256_hex(read_file_bytes(o.csv) + "|" + options.confirmation_date + "|" +
+                                 options.facility);
     if (o.fresh) key = sha256_hex(key + "|" + oqs::make_file_identifier());
 
     auto store = open_store(context);

@@ -1,27 +1,18 @@
 // mynaq report receipts|notified: the figures the rate is computed from, entered by hand or
 // imported from the レセコン's and 支払基金's files.
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "elig_support.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/report/inputs.hpp"
 #include "report_support.hpp"
 
 namespace mynaq::cli {
 
 namespace {
-
-std::string read_input(const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(Errc::FileNotFound, "cannot open " + file, {{"file", file}});
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 std::string file_name(const std::string& path) {
     return std::filesystem::path(path).filename().string();
@@ -101,13 +92,14 @@ int run_receipts_set(AppContext& context, const InputOptions& o) {
     return 0;
 }
 
-int run_receipts_import(AppContext& context, const InputOptions& o) {
+// Reads the file, records every row in one transaction (or none) and says how many.
+template <typename Parse, typename Record>
+int run_import(AppContext& context, const InputOptions& o, Parse parse, Record record) {
     const std::string default_site =
         o.site.empty() ? context.config.facility.code : single_site(context, o.site);
-    const auto rows =
-        report::parse_receipts_csv(read_input(o.file), default_site, file_name(o.file));
+    const auto rows = parse(read_file_bytes(o.file), default_site, file_name(o.file));
     auto store = open_store(context);
-    store->set_receipts(rows);
+    record(*store, rows);
     if (context.json()) {
         context.emit_json({{"imported", rows.size()}, {"file", o.file}});
     } else {
@@ -116,6 +108,11 @@ int run_receipts_import(AppContext& context, const InputOptions& o) {
                   << '\n';
     }
     return 0;
+}
+
+int run_receipts_import(AppContext& context, const InputOptions& o) {
+    return run_import(context, o, report::parse_receipts_csv,
+                      [](Store& store, const auto& rows) { store.set_receipts(rows); });
 }
 
 int run_notified_set(AppContext& context, const InputOptions& o) {
@@ -138,20 +135,8 @@ int run_notified_set(AppContext& context, const InputOptions& o) {
 }
 
 int run_notified_import(AppContext& context, const InputOptions& o) {
-    const std::string default_site =
-        o.site.empty() ? context.config.facility.code : single_site(context, o.site);
-    const auto rows =
-        report::parse_notified_csv(read_input(o.file), default_site, file_name(o.file));
-    auto store = open_store(context);
-    store->set_notified_rates(rows);
-    if (context.json()) {
-        context.emit_json({{"imported", rows.size()}, {"file", o.file}});
-    } else {
-        std::cout << fmt::format(fmt::runtime(std::string(context.t("rp.imported"))), rows.size(),
-                                 o.file)
-                  << '\n';
-    }
-    return 0;
+    return run_import(context, o, report::parse_notified_csv,
+                      [](Store& store, const auto& rows) { store.set_notified_rates(rows); });
 }
 
 std::pair<std::string, std::string> list_range(const InputOptions& o) {

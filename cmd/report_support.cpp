@@ -113,11 +113,13 @@ std::string threshold_text(const std::optional<double>& value) {
 }
 
 std::string count_text(std::int64_t value) {
-    std::string digits = std::to_string(value < 0 ? -value : value);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) {
-        digits.insert(static_cast<std::size_t>(i), ",");
+    const std::string digits = std::to_string(value < 0 ? -value : value);
+    std::string out = value < 0 ? "-" : "";
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
     }
-    return value < 0 ? "-" + digits : digits;
+    return out;
 }
 
 std::string_view rate_kind_text(const AppContext& context, const std::string& kind) {

@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -79,6 +81,17 @@ void write_file_atomic(const std::filesystem::path& path, ByteView data) {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view text) {
     write_atomic(path, text.data(), text.size());
+}
+
+std::string read_file_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw Error(Errc::FileNotFound, "cannot read " + path.string(), {{"file", path.string()}});
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) io_error("reading", path, errno);
+    return ss.str();
 }
 
 PrivateFile::PrivateFile(const std::filesystem::path& path) : path_(path) {

@@ -15,6 +15,10 @@ namespace mynaq {
 void write_file_atomic(const std::filesystem::path& path, ByteView data);
 void write_file_atomic(const std::filesystem::path& path, std::string_view text);
 
+// A whole file as bytes. Throws Error{FileNotFound} when it cannot be opened, Error{IoError}
+// when reading fails.
+std::string read_file_bytes(const std::filesystem::path& path);
+
 // A log or transcript written line by line; created (or truncated) with mode 0600.
 class PrivateFile {
 public:
