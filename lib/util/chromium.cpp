@@ -71,6 +71,16 @@ std::string read_all(const fs::path& p) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// A process's command line, "" when it is gone: a process that exits while its cmdline is
+// read makes read() fail with ESRCH, which libstdc++'s filebuf reports by throwing.
+std::string proc_cmdline(const fs::path& proc_dir) {
+    try {
+        return read_all(proc_dir / "cmdline");
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
 bool looks_complete(const std::string& data, RenderFormat fmt) {
     if (fmt == RenderFormat::Pdf) {
         return data.starts_with("%PDF-") && data.find("%%EOF") != std::string::npos;
@@ -92,7 +102,7 @@ void end_leftovers(const fs::path& profile) {
             if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) {
                 continue;
             }
-            const std::string cmdline = read_all(entry.path() / "cmdline");
+            const std::string cmdline = proc_cmdline(entry.path());
             if (cmdline.find(marker) == std::string::npos) continue;
             any = true;
             ::kill(static_cast<pid_t>(std::stol(name)), SIGKILL);
