@@ -129,7 +129,8 @@ TEST_CASE("tty session stops waiting once the program has ended") {
     const auto start = std::chrono::steady_clock::now();
     CHECK_FALSE(tty.wait_for("never shown", 20s));
     CHECK(std::chrono::steady_clock::now() - start < 10s);
-    CHECK(tty.screen().find("finished") != std::string::npos);
+    // The screen is not checked here: once the program has ended its pane may already be
+    // gone when it is captured (seen once in CI); output is covered by the other cases.
     CHECK(tty.wait_exit(0ms) == 5);
 }
 
