@@ -48,7 +48,7 @@ std::string earns(const AppContext& context, const report::Rules& rules, const r
                   const report::UsageRow& row, const report::Facility& unlisted) {
     const auto rate = row.rate();
     if (!rate || row.site.empty()) return {};
-    const int lag = *std::min_element(rules.months_before.begin(), rules.months_before.end());
+    const int lag = report::first_lag(rules);
     const auto applies = row.month.plus(lag);
     try {
         const auto d = report::decide_level(rules, applies, site ? site->facility : unlisted,

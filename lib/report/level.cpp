@@ -37,9 +37,7 @@ LevelMargin margin_for(const Store& store, const Rules& rules, const Site& site,
                        const LevelDecision& decision, const Month& current) {
     LevelMargin m;
     m.current = current;
-    const int lag = rules.months_before.empty()
-                        ? 0
-                        : *std::min_element(rules.months_before.begin(), rules.months_before.end());
+    const int lag = first_lag(rules);
     m.applies_to = current.plus(lag);
     // This month's users; receipts are rarely known before the month is billed, so the
     // latest month entered in the year before stands in for them.

@@ -243,6 +243,11 @@ LevelDecision decide_level(const Rules& rules, const Month& month, const Facilit
     return out;
 }
 
+int first_lag(const Rules& rules) {
+    const auto& m = rules.months_before;
+    return m.empty() ? 0 : *std::min_element(m.begin(), m.end());
+}
+
 long users_needed(double threshold, long users, long receipts) {
     if (receipts <= 0) return 0;
     // The smallest n with (users + n) / receipts ≥ threshold%, in whole persons.

@@ -53,9 +53,7 @@ std::optional<double> percent_of(std::int64_t users, std::optional<std::int64_t>
 std::vector<ThresholdMark> thresholds_for(const Rules& rules, const Facility& facility,
                                           const Month& from, const Month& to, bool& uncertain) {
     std::vector<ThresholdMark> out;
-    const int lag = rules.months_before.empty()
-                        ? 0
-                        : *std::min_element(rules.months_before.begin(), rules.months_before.end());
+    const int lag = first_lag(rules);
     const bool paediatric = facility.paediatric_exception && facility.type != "pharmacy";
     for (Month m = from; m <= to; m = m.plus(1)) {
         const Month applies = m.plus(lag);

@@ -48,6 +48,10 @@ struct Rules {
     std::filesystem::path source;
 };
 
+// The smallest of the lag rule's months: the first 算定 month a month's rate counts for is
+// that many months later (0 for an empty rule).
+int first_lag(const Rules& rules);
+
 // Throws Error{ConfigInvalid} naming the file, the period and what is wrong: overlapping or
 // unordered periods, a period without levels, a threshold outside 0–100, an unknown facility
 // type or flag, an empty lag rule.
