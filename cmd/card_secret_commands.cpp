@@ -82,15 +82,7 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> jp2_dimensions(const Byte
 }
 
 int run_photo(AppContext& context, const SecretOptions& options) {
-    CardSession session(context, pcsc::ShareMode::Exclusive);
-    session.connection().unpower_on_close();
-    auto& card = session.card();
-    card.select_application(card::Application::Surface);
-    card::check_may_send(card.pin_status(card::Credential::VerificationB), options.force);
-
-    const SecretString code = card::verification_b_from_input(
-        read_secret(context, "prompt.verification_b", {options.env_var}));
-    const card::FacePhoto photo = card.read_face_photo(code, options.force);
+    const card::FacePhoto photo = read_card_face_photo(context, options.env_var, options.force);
 
     write_file_atomic(options.out, photo.jp2);
 

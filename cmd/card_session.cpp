@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "secret_input.hpp"
+
 namespace mynaq::cli {
 
 std::string wait_for_card(const pcsc::Context& context, const std::optional<std::string>& wanted,
@@ -53,6 +55,17 @@ CardSession::CardSession(AppContext& context, pcsc::ShareMode mode, bool detect)
     card_ = std::make_unique<card::MyNumberCard>(*connection_);
     card_->channel().set_transcript(context.trace_sink());
     if (detect) card_->detect();
+}
+
+card::FacePhoto read_card_face_photo(AppContext& context, const std::string& code_env, bool force) {
+    CardSession session(context, pcsc::ShareMode::Exclusive);
+    session.connection().unpower_on_close();
+    auto& card = session.card();
+    card.select_application(card::Application::Surface);
+    card::check_may_send(card.pin_status(card::Credential::VerificationB), force);
+    const SecretString code =
+        card::verification_b_from_input(read_secret(context, "prompt.verification_b", {code_env}));
+    return card.read_face_photo(code, force);
 }
 
 }  // namespace mynaq::cli

@@ -25,6 +25,11 @@ private:
     std::unique_ptr<card::MyNumberCard> card_;
 };
 
+// Reads the face photo (券面事項確認AP, opened with 照合番号B): the counter is asked first and the
+// code is refused at one try left unless `force`; the code comes from a prompt, stdin or the
+// environment variable `code_env`, never from argv. Power is cut afterwards.
+card::FacePhoto read_card_face_photo(AppContext& context, const std::string& code_env, bool force);
+
 // Waits until a card is present in the wanted reader (or any) and returns that reader.
 std::string wait_for_card(const pcsc::Context& context, const std::optional<std::string>& wanted,
                           std::chrono::milliseconds wait);

@@ -28,5 +28,6 @@ void add_audit_commands(Registry registry);
 void add_store_commands(Registry registry);
 void add_fallback_commands(Registry registry);
 void add_report_commands(Registry registry);
+void add_face_commands(Registry registry);
 
 }  // namespace mynaq::cli

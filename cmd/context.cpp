@@ -72,6 +72,8 @@ int exit_status(Errc code) {
         case Errc::NotMyNumberCard:
         case Errc::Unsupported:
         case Errc::NotFound:
+        case Errc::ModelMissing:
+        case Errc::CameraUnavailable:
             return 69;  // EX_UNAVAILABLE
         case Errc::Internal:
             return 70;  // EX_SOFTWARE

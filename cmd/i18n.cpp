@@ -420,6 +420,19 @@ constexpr std::array kErrors{
     ErrorEntry{Errc::NotFound,
                {"該当する記録がありません。", "mynaq elig list で番号を確認してください。"},
                {"No such record.", "Find the id with mynaq elig list."}},
+    ErrorEntry{Errc::ModelMissing,
+               {"顔照合のモデルファイルがありません。",
+                "scripts/fetch-face-model.sh を実行するか、face.model_dir / face.landmarks "
+                "で場所を指定してください。"},
+               {"A face-match model file is missing.",
+                "Run scripts/fetch-face-model.sh, or set face.model_dir / face.landmarks."}},
+    ErrorEntry{Errc::CameraUnavailable,
+               {"カメラを開けないか、映像が届きませんでした。",
+                "接続と番号 (--camera N、/dev/videoN) を確認するか、--live FILE "
+                "で撮影済みの画像を指定してください。"},
+               {"The camera cannot be opened or sent no picture.",
+                "Check the connection and the number (--camera N, /dev/videoN), or give a "
+                "saved picture with --live FILE."}},
     ErrorEntry{
         Errc::Internal,
         {"内部エラーが発生しました。",
@@ -449,7 +462,7 @@ std::string_view tr(Lang lang, std::string_view key) {
     for (const auto& e : kCatalogue) {
         if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
     }
-    for (const auto& part : {fallback_catalogue(), report_catalogue()}) {
+    for (const auto& part : {fallback_catalogue(), report_catalogue(), face_catalogue()}) {
         for (const auto& e : part) {
             if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
         }

@@ -20,6 +20,7 @@ struct CatalogueEntry {
 // The catalogue is kept in parts by command group; tr() reads them all.
 std::span<const CatalogueEntry> fallback_catalogue();
 std::span<const CatalogueEntry> report_catalogue();
+std::span<const CatalogueEntry> face_catalogue();
 
 // Text for a catalogue key; an unknown key is a bug and returns the key itself.
 std::string_view tr(Lang lang, std::string_view key);

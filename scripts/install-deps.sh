@@ -23,7 +23,15 @@ packages=(
   chromium fonts-noto-cjk fonts-dejavu-core poppler-utils
   # usage report chart: the tests decode Chromium's PNG screenshots
   libpng-dev
+  # face match: OpenCV (JPEG 2000 through OpenJPEG, dnn, V4L2), dlib and its 68-point
+  # landmark model; npm fetches the recognition weights (scripts/fetch-face-model.sh)
+  libopencv-dev libdlib-dev libdlib-data libopenjp2-7-dev
 )
+# npm: the machine's own Node.js (often NodeSource's, which ships npm itself) when present,
+# Debian's otherwise; installing Debian's npm beside NodeSource's nodejs would conflict.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -42,3 +50,5 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+bash scripts/fetch-face-model.sh

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# face-api in Node: the reference the face-match descriptors are checked against
+bash scripts/install-face-reference.sh
 jobs=$(nproc)
 
 echo "== fuzz: TLV reader and OQS message parser (libFuzzer) =="

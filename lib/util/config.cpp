@@ -1,5 +1,6 @@
 #include "mynaq/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 
@@ -302,7 +303,60 @@ void parse_report(const std::filesystem::path& file, const YAML::Node& node, Rep
     }
 }
 
+double number(const std::filesystem::path& file, const YAML::Node& node, const std::string& key,
+              double lo, double hi) {
+    const auto v = scalar<double>(file, node, key.c_str());
+    if (!(v >= lo && v <= hi)) invalid(file, node, fmt::format("'{}' must be {}..{}", key, lo, hi));
+    return v;
+}
+
+void parse_face(const std::filesystem::path& file, const YAML::Node& node, FaceConfig& f) {
+    require_map(file, node, "face");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        const YAML::Node v = e.second;
+        if (k == "model_dir") {
+            f.model_dir = path_value(file, v, "face.model_dir");
+        } else if (k == "landmarks") {
+            f.landmarks = path_value(file, v, "face.landmarks");
+        } else if (k == "thresholds") {
+            require_map(file, v, "face.thresholds");
+            for (const auto& t : v) {
+                const auto tk = t.first.as<std::string>();
+                if (tk == "match") {
+                    f.match = number(file, t.second, "face.thresholds.match", 0, 2);
+                } else if (tk == "no_match") {
+                    f.no_match = number(file, t.second, "face.thresholds.no_match", 0, 2);
+                } else {
+                    invalid(file, t.first, fmt::format("unknown key 'face.thresholds.{}'", tk));
+                }
+            }
+            if (f.match > f.no_match)
+                invalid(file, v, "'face.thresholds.match' must not exceed 'no_match'");
+        } else if (k == "quality") {
+            require_map(file, v, "face.quality");
+            const auto& gates = face_quality_gates();
+            for (const auto& g : v) {
+                const auto gk = g.first.as<std::string>();
+                if (std::find(gates.begin(), gates.end(), gk) == gates.end())
+                    invalid(file, g.first, fmt::format("unknown key 'face.quality.{}'", gk));
+                f.quality[gk] = number(file, g.second, "face.quality." + gk, 0, 100000);
+            }
+        } else {
+            invalid(file, e.first, fmt::format("unknown key 'face.{}'", k));
+        }
+    }
+}
+
 }  // namespace
+
+const std::vector<std::string>& face_quality_gates() {
+    static const std::vector<std::string> gates = {
+        "min_detection_score", "min_eye_distance", "min_card_eye_distance", "min_brightness",
+        "max_brightness",      "min_contrast",     "min_sharpness",         "max_yaw",
+        "max_pitch",           "max_roll"};
+    return gates;
+}
 
 std::optional<std::filesystem::path> find_config_file() {
     std::filesystem::path user = env_path("XDG_CONFIG_HOME");
@@ -409,6 +463,8 @@ Config load_config(const std::filesystem::path& file) {
             parse_fallback(file, value, config.fallback);
         } else if (key == "report") {
             parse_report(file, value, config.report);
+        } else if (key == "face") {
+            parse_face(file, value, config.face);
         } else {
             // Sections of later features are accepted so one file serves every version.
             continue;

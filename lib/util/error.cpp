@@ -74,6 +74,10 @@ std::string_view errc_name(Errc code) {
             return "STORE_ERROR";
         case Errc::NotFound:
             return "NOT_FOUND";
+        case Errc::ModelMissing:
+            return "MODEL_MISSING";
+        case Errc::CameraUnavailable:
+            return "CAMERA_UNAVAILABLE";
         case Errc::Internal:
             return "INTERNAL";
     }

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -85,6 +86,18 @@ struct ReportConfig {
     std::vector<ReportSiteConfig> sites;  // report.sites: other facilities of a chain
 };
 
+// face: where the models are, the decision thresholds and the quality gates (face-match.md).
+struct FaceConfig {
+    std::filesystem::path model_dir;  // face.model_dir: face_recognition_model.bin + manifest
+    std::filesystem::path landmarks;  // face.landmarks: shape_predictor_68_face_landmarks.dat
+    double match = 0.45;              // face.thresholds.match: distance ≤ this → match
+    double no_match = 0.60;           // face.thresholds.no_match: distance > this → no match
+    // face.quality.<gate>: overrides of the quality gates, by name (min_brightness, max_yaw, …)
+    std::map<std::string, double> quality;
+};
+// The gate names face.quality accepts.
+const std::vector<std::string>& face_quality_gates();
+
 struct Config {
     std::optional<std::string> reader;               // card.reader
     std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
@@ -99,6 +112,7 @@ struct Config {
     StoreConfig store;
     FallbackConfig fallback;
     ReportConfig report;
+    FaceConfig face;
     std::optional<std::filesystem::path> source;  // the file this came from
 };
 
