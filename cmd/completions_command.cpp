@@ -86,11 +86,22 @@ void walk(const CLI::App& app, const std::vector<std::string>& path,
           const std::vector<OptionSpec>& inherited, std::vector<CommandSpec>& out) {
     const std::size_t index = out.size();
     out.push_back({path, {}, {}, {}});
-    // A hidden option or subcommand has an empty group.
-    for (const CLI::Option* option :
-         app.get_options([](const CLI::Option* o) { return !o->get_group().empty(); })) {
-        if (!option->nonpositional()) continue;
-        out[index].own.push_back(describe_option(*option, index));
+    // A hidden option or subcommand has an empty group. Option groups are nameless
+    // subcommands to CLI11; their options belong to the command that holds them.
+    std::vector<const CLI::App*> holders = {&app};
+    for (const CLI::App* group :
+         app.get_subcommands([](const CLI::App* s) { return s->get_name().empty(); }))
+        holders.push_back(group);
+    for (const CLI::App* holder : holders) {
+        for (const CLI::Option* option :
+             holder->get_options([](const CLI::Option* o) { return !o->get_group().empty(); })) {
+            if (!option->nonpositional()) continue;
+            OptionSpec spec = describe_option(*option, index);
+            auto& own = out[index].own;
+            const bool seen = std::any_of(own.begin(), own.end(),
+                                          [&](const OptionSpec& o) { return o.name == spec.name; });
+            if (!seen) own.push_back(std::move(spec));
+        }
     }
     std::vector<OptionSpec> reachable = out[index].own;
     for (const auto& parent : inherited) {
@@ -100,8 +111,8 @@ void walk(const CLI::App& app, const std::vector<std::string>& path,
         if (!shadowed) reachable.push_back(parent);
     }
     out[index].reachable = reachable;
-    const auto subcommands =
-        app.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); });
+    const auto subcommands = app.get_subcommands(
+        [](const CLI::App* s) { return !s->get_group().empty() && !s->get_name().empty(); });
     for (const CLI::App* sub : subcommands) {
         out[index].subcommands.emplace_back(sub->get_name(), sub->get_description());
     }

@@ -113,6 +113,8 @@ int run_demo(AppContext& context, const DemoOptions& options) {
     auto& emulated = oqs_terminal.terminal();
     const auto this_month = current_month();
     const std::string photo = (work / "photo.jp2").string();
+    // The same person as the virtual card's photo, framed and lit like a counter camera.
+    const std::string live = (data_dir() / "sim" / "live.jpg").string();
     const std::vector<Step> steps{
         {{"card", "readers"}, {}, "カードリーダーの一覧", "List the readers"},
         {{"card", "info"},
@@ -135,6 +137,10 @@ int run_demo(AppContext& context, const DemoOptions& options) {
          {{"MYNAQ_DEMO_CODE", code_b}},
          "顔写真の読み取り (照合番号B)",
          "Face photo (verification number B)"},
+        {{"face", "verify", "--card-photo", photo, "--live", live},
+         {},
+         "顔照合: カードの写真と撮影画像 (距離・判定・品質診断)",
+         "Face match: the card photo against a live picture (distance, decision, quality)"},
         {{"card", "doctor", "--rounds", "20"}, {}, "リーダー診断", "Reader diagnosis"},
         {{"elig", "query", "--insurer", "06139984", "--number", "101", "--branch", "02",
           "--birthdate", "1975-11-22", "--limit-consent"},

@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig consent audit store fallback report sim demo'
+            subs='card elig consent audit store fallback report face sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -260,6 +260,21 @@ _mynaq_spec() {
             opts='--help -h --from --to --site --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--from --to --site --lang --config --reader --trace --operator'
             ;;
+        'face')
+            subs='verify check'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'face verify')
+            subs=''
+            opts='--help -h --code-env --force --save-live --match --no-match --card-photo --from-card --live --camera --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--code-env --save-live --match --no-match --card-photo --live --camera --lang --config --reader --trace --operator'
+            ;;
+        'face check')
+            subs=''
+            opts='--help -h --code-env --force --save-live --image --camera --card-photo --from-card --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--code-env --save-live --image --camera --card-photo --lang --config --reader --trace --operator'
+            ;;
         'sim')
             subs='card run oqs oqs-api'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
@@ -309,7 +324,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | *:--title | *:--rules | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | *:--title | *:--rules | *:--save-live | *:--card-photo | *:--live | *:--image | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;

@@ -59,15 +59,44 @@ std::optional<Header> jpeg_header(ByteView b) {
     return std::nullopt;
 }
 
-// J2K codestream: SIZ follows SOC; Xsiz-XOsiz and Ysiz-YOsiz.
+// J2K codestream: SIZ follows SOC. Besides the size, the tiling and components are checked:
+// OpenJPEG sizes its buffers from them, and a forged SIZ made it take gigabytes for a
+// 192×240 image (found by fuzz_image).
 std::optional<Header> j2k_header(ByteView b, std::size_t at) {
-    if (at + 24 > b.size() || b[at] != 0xFF || b[at + 1] != 0x4F || b[at + 2] != 0xFF ||
+    if (at + 42 > b.size() || b[at] != 0xFF || b[at + 1] != 0x4F || b[at + 2] != 0xFF ||
         b[at + 3] != 0x51)
         return std::nullopt;
-    const std::uint32_t x = be32(b, at + 8), y = be32(b, at + 12);
-    const std::uint32_t x0 = be32(b, at + 16), y0 = be32(b, at + 20);
-    if (x < x0 || y < y0) return std::nullopt;
+    const std::size_t siz = at + 4;  // Lsiz
+    const std::uint32_t x = be32(b, siz + 4), y = be32(b, siz + 8);
+    const std::uint32_t x0 = be32(b, siz + 12), y0 = be32(b, siz + 16);
+    const std::uint32_t tile_w = be32(b, siz + 20), tile_h = be32(b, siz + 24);
+    const std::uint32_t tile_x0 = be32(b, siz + 28), tile_y0 = be32(b, siz + 32);
+    const std::uint32_t components = be16(b, siz + 36);
+    const bool sane = x > x0 && y > y0 && tile_w > 0 && tile_h > 0 && tile_w <= x && tile_h <= y &&
+                      tile_x0 <= x0 && tile_y0 <= y0 && std::uint64_t{tile_x0} + tile_w > x0 &&
+                      std::uint64_t{tile_y0} + tile_h > y0 && components >= 1 && components <= 4;
+    if (!sane) return std::nullopt;
     return Header{"jpeg2000", x - x0, y - y0};
+}
+
+// JP2: the boxes are walked to the contiguous codestream, whose SIZ is then checked.
+std::optional<Header> jp2_header(ByteView b) {
+    std::size_t at = 0;
+    while (at + 8 <= b.size()) {
+        std::uint64_t length = be32(b, at);
+        const bool codestream =
+            b[at + 4] == 'j' && b[at + 5] == 'p' && b[at + 6] == '2' && b[at + 7] == 'c';
+        std::size_t header = 8;
+        if (length == 1) {  // a 64-bit length follows
+            if (at + 16 > b.size()) return std::nullopt;
+            length = std::uint64_t{be32(b, at + 8)} << 32 | be32(b, at + 12);
+            header = 16;
+        }
+        if (codestream) return j2k_header(b, at + header);
+        if (length < header || length > b.size() - at) return std::nullopt;
+        at += static_cast<std::size_t>(length);
+    }
+    return std::nullopt;
 }
 
 std::optional<Header> sniff(ByteView b) {
@@ -75,14 +104,8 @@ std::optional<Header> sniff(ByteView b) {
         return Header{"png", be32(b, 16), be32(b, 20)};
     if (starts_with(b, {0xFF, 0xD8, 0xFF})) return jpeg_header(b);
     if (starts_with(b, {0xFF, 0x4F, 0xFF, 0x51})) return j2k_header(b, 0);
-    if (starts_with(b, {0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A})) {
-        // The image header box gives the size without walking to the codestream.
-        for (std::size_t i = 12; i + 12 <= b.size() && i < 4096; ++i) {
-            if (b[i] == 'i' && b[i + 1] == 'h' && b[i + 2] == 'd' && b[i + 3] == 'r')
-                return Header{"jpeg2000", be32(b, i + 8), be32(b, i + 4)};
-        }
-        return std::nullopt;
-    }
+    if (starts_with(b, {0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}))
+        return jp2_header(b);
     if (starts_with(b, {'B', 'M'})) return Header{"bmp", 0, 0};
     if (starts_with(b, {'P'}) && b.size() > 2 && b[1] >= '1' && b[1] <= '6')
         return Header{"pnm", 0, 0};
@@ -132,9 +155,13 @@ DecodedImage fit(cv::Mat bgr, int original_width, int original_height, int max_s
     out.original_height = original_height;
     const int long_side = std::max(bgr.cols, bgr.rows);
     if (long_side > max_side) {
+        // Explicit sizes of at least one pixel: a 60000×11 strip would otherwise shrink to
+        // nothing (found by fuzz_image).
         const double f = static_cast<double>(max_side) / long_side;
+        const cv::Size size(std::max(1, static_cast<int>(bgr.cols * f)),
+                            std::max(1, static_cast<int>(bgr.rows * f)));
         cv::Mat smaller;
-        cv::resize(bgr, smaller, cv::Size(), f, f, cv::INTER_AREA);
+        cv::resize(bgr, smaller, size, 0, 0, cv::INTER_AREA);
         bgr = smaller;
     }
     out.scale = static_cast<double>(bgr.cols) / original_width;
@@ -180,6 +207,7 @@ DecodedImage decode_image(ByteView encoded, int max_side) {
         const cv::Mat raw(1, static_cast<int>(encoded.size()), CV_8UC1,
                           const_cast<std::uint8_t*>(encoded.data()));
         bgr = cv::imdecode(raw, flags);
+        if (!bgr.empty()) bgr = to_8bit_bgr(bgr, header->format);
     } catch (const cv::Exception& e) {
         throw Error(Errc::DataInvalid,
                     fmt::format("the {} image cannot be decoded: {}", header->format, e.msg));
@@ -188,10 +216,14 @@ DecodedImage decode_image(ByteView encoded, int max_side) {
         throw Error(Errc::DataInvalid, fmt::format("the {} image cannot be decoded (damaged or "
                                                    "truncated)",
                                                    header->format));
-    bgr = to_8bit_bgr(bgr, header->format);
     const int original_width = header->width ? static_cast<int>(header->width) : bgr.cols;
     const int original_height = header->height ? static_cast<int>(header->height) : bgr.rows;
-    return fit(bgr, original_width, original_height, max_side);
+    try {
+        return fit(bgr, original_width, original_height, max_side);
+    } catch (const cv::Exception& e) {
+        throw Error(Errc::DataInvalid,
+                    fmt::format("the {} image cannot be used: {}", header->format, e.msg));
+    }
 }
 
 DecodedImage read_image_file(const std::filesystem::path& file, int max_side) {

@@ -93,6 +93,21 @@ TEST_CASE("face images: damaged, truncated and unknown data are refused clearly"
     CHECK(error_code_of([&] { (void)read_image_file(missing); }) == Errc::FileNotFound);
 }
 
+TEST_CASE("face images: the inputs fuzz_image found are handled") {
+    const auto seeds = std::filesystem::path(MYNAQ_SOURCE_DIR) / "tests/fuzz/image_seeds";
+    // A 63760×11 JPEG strip once shrank to nothing in the downscale (an escaped cv::Exception).
+    const auto strip = decode_image(file_bytes(seeds / "wide-strip.jpg"), 512);
+    CHECK(strip.image.width >= 511);
+    CHECK(strip.image.width <= 512);
+    CHECK(strip.image.height >= 1);
+    // Forged tiling (OpenJPEG took gigabytes) and a SIZ cut short (read past the end).
+    for (const char* name : {"forged-tiles.j2k", "short-siz.j2k"}) {
+        CAPTURE(name);
+        CHECK(error_code_of([&] { (void)decode_image(file_bytes(seeds / name)); }) ==
+              Errc::DataInvalid);
+    }
+}
+
 TEST_CASE("face images: a header claiming a gigantic image is refused before decoding") {
     // A PNG that says 100000×100000: decoding would ask for 30 GB.
     Bytes bomb = from_hex("89504E470D0A1A0A 0000000D 49484452 000186A0 000186A0 0802000000");

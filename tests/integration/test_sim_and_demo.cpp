@@ -53,26 +53,28 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     REQUIRE(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["ok"] == true);
-    REQUIRE(j["steps"].size() == 19);
+    REQUIRE(j["steps"].size() == 20);
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
+    CHECK(j["steps"][6]["output"]["decision"] == "match");
+    CHECK(j["steps"][6]["output"]["card"]["faces"] == 1);
     // Eligibility against the emulated 資格確認端末, stored in SQLite.
-    CHECK(j["steps"][7]["output"]["check"]["eligibility"] == "valid");
-    CHECK(j["steps"][8]["output"]["check"]["eligibility"] == "invalid");
-    CHECK(j["steps"][9]["output"]["normal"] == 3);
-    CHECK(j["steps"][11]["output"]["error"]["code"] == "OQS_TIMEOUT");
+    CHECK(j["steps"][8]["output"]["check"]["eligibility"] == "valid");
+    CHECK(j["steps"][9]["output"]["check"]["eligibility"] == "invalid");
+    CHECK(j["steps"][10]["output"]["normal"] == 3);
+    CHECK(j["steps"][12]["output"]["error"]["code"] == "OQS_TIMEOUT");
     // The outage: two fallback cases, then the recheck once the terminal answers again.
-    CHECK(j["steps"][12]["output"]["resolved_by"] == "oral");
-    CHECK(j["steps"][13]["output"]["claim"]["insurer_number"] == "77777777");
-    const auto& recheck = j["steps"][14]["output"];
+    CHECK(j["steps"][13]["output"]["resolved_by"] == "oral");
+    CHECK(j["steps"][14]["output"]["claim"]["insurer_number"] == "77777777");
+    const auto& recheck = j["steps"][15]["output"];
     CHECK(recheck["count"] == 2);
     std::set<std::string> actions;
     for (const auto& c : recheck["cases"]) actions.insert(c["recheck"]["action"]);
     CHECK(actions == std::set<std::string>{"as_recorded", "still_unknown"});
-    CHECK(j["steps"][15]["output"]["count"] == 9);
+    CHECK(j["steps"][16]["output"]["count"] == 9);
     // The usage rate from the three face results over the receipts just entered.
-    CHECK(j["steps"][16]["output"]["receipts"][0]["receipts"] == 8);
-    const auto& level = j["steps"][17]["output"]["sites"][0];
+    CHECK(j["steps"][17]["output"]["receipts"][0]["receipts"] == 8);
+    const auto& level = j["steps"][18]["output"]["sites"][0];
     REQUIRE(level["considered"].size() == 3);
     const auto& counted = level["considered"][2];  // oldest first: this month is N-3
     CHECK(counted["receipts"] == 8);
@@ -80,7 +82,7 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     CHECK(counted["users"].get<int>() <= 3);
     CHECK(counted["rate_kind"] == "local");
     CHECK(level["rate_month"] == counted["month"]);
-    CHECK(j["steps"][18]["step"] == "privacy");
+    CHECK(j["steps"][19]["step"] == "privacy");
 }
 
 TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {
