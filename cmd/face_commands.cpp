@@ -274,6 +274,21 @@ int run_check(AppContext& context, const FaceOptions& options) {
     return ok ? 0 : 1;
 }
 
+// --from-card's 照合番号B and --camera's keeping of the frame, shared by verify and check.
+void add_capture_options(CLI::App& command, FaceOptions& options) {
+    command
+        .add_option("--code-env", options.code_env,
+                    "With --from-card: read 照合番号B from environment variable VAR (never from "
+                    "argv)")
+        ->type_name("VAR");
+    command.add_flag("--force", options.force,
+                     "With --from-card: send 照合番号B even with one try left");
+    command
+        .add_option("--save-live", options.save_live,
+                    "With --camera: keep the capture as PNG (mode 0600)")
+        ->type_name("FILE");
+}
+
 }  // namespace
 
 void add_face_commands(Registry registry) {
@@ -303,17 +318,7 @@ void add_face_commands(Registry registry) {
     live_group->add_option("--camera", options.live.camera, "Capture from camera N (/dev/videoN)")
         ->type_name("N");
     live_group->require_option(1);
-    verify
-        ->add_option("--code-env", options.code_env,
-                     "With --from-card: read 照合番号B from environment variable VAR (never from "
-                     "argv)")
-        ->type_name("VAR");
-    verify->add_flag("--force", options.force,
-                     "With --from-card: send 照合番号B even with one try left");
-    verify
-        ->add_option("--save-live", options.save_live,
-                     "With --camera: keep the capture as PNG (mode 0600)")
-        ->type_name("FILE");
+    add_capture_options(*verify, options);
     verify->add_option("--match", options.match, "Distance at or below which faces match")
         ->type_name("D")
         ->check(CLI::Range(0.0, 2.0));
@@ -337,16 +342,7 @@ void add_face_commands(Registry registry) {
     source->add_flag("--from-card", options.card.from_card,
                      "Check the photo on the card in the reader (asks for 照合番号B)");
     source->require_option(1);
-    check
-        ->add_option("--code-env", options.code_env,
-                     "With --from-card: read 照合番号B from environment variable VAR")
-        ->type_name("VAR");
-    check->add_flag("--force", options.force,
-                    "With --from-card: send 照合番号B even with one try left");
-    check
-        ->add_option("--save-live", options.save_live,
-                     "With --camera: keep the capture as PNG (mode 0600)")
-        ->type_name("FILE");
+    add_capture_options(*check, options);
     check->callback([&] { action = [&] { return run_check(context, options); }; });
 }
 

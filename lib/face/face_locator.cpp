@@ -110,12 +110,10 @@ cv::Mat FaceLocator::chip(const cv::Mat& bgr, const LocatedFace& face) const {
     dlib::extract_image_chip(to_dlib_rgb(bgr), details, chip);
     cv::Mat out(kChipSize, kChipSize, CV_8UC3);
     for (int y = 0; y < kChipSize; ++y) {
-        auto* row = out.ptr<std::uint8_t>(y);
+        auto* pixel = out.ptr<cv::Vec3b>(y);
         for (int x = 0; x < kChipSize; ++x) {
             const dlib::rgb_pixel& p = chip(y, x);
-            row[3 * x] = p.red;
-            row[3 * x + 1] = p.green;
-            row[3 * x + 2] = p.blue;
+            pixel[x] = cv::Vec3b(p.red, p.green, p.blue);
         }
     }
     return out;

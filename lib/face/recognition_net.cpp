@@ -264,7 +264,7 @@ public:
     static constexpr const char* kOutputName = "fc";
 
 private:
-    const std::vector<float>& tensor(const std::string& name, std::vector<int> shape) const {
+    const std::vector<float>& tensor(const std::string& name, const std::vector<int>& shape) const {
         const auto it = by_name_.find(name);
         if (it == by_name_.end()) throw_invalid(manifest_, "tensor " + name + " is missing");
         const TfjsTensor& t = *it->second;
