@@ -455,7 +455,7 @@ complete -c mynaq -n "__mynaq_at 'face verify'" -l from-card -d 'Read the photo 
 complete -c mynaq -n "__mynaq_at 'face verify'" -l live -r -F -d 'Live picture file (JPEG, PNG, …)'
 complete -c mynaq -n "__mynaq_at 'face verify'" -l camera -x -d 'Capture from camera N (/dev/videoN)'
 complete -c mynaq -n "__mynaq_at 'face check'" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at 'face check'" -l code-env -x -a '(set -xn)' -d 'With --from-card: read 照合番号B from environment variable VAR'
+complete -c mynaq -n "__mynaq_at 'face check'" -l code-env -x -a '(set -xn)' -d 'With --from-card: read 照合番号B from environment variable VAR (never from argv)'
 complete -c mynaq -n "__mynaq_at 'face check'" -l force -d 'With --from-card: send 照合番号B even with one try left'
 complete -c mynaq -n "__mynaq_at 'face check'" -l save-live -r -F -d 'With --camera: keep the capture as PNG (mode 0600)'
 complete -c mynaq -n "__mynaq_at 'face check'" -l image -r -F -d 'Picture file (JPEG, PNG, JPEG 2000, …)'
