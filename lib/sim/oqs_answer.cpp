@@ -252,6 +252,8 @@ Node OqsTerminal::answer_with(const Node& request, std::string_view prefix, Text
         result = answer_upload(request, encoding);
     } else if (prefix == kDownload) {
         result = answer_download(request, encoding);
+    } else if (prefix.starts_with("OQSsiimm") || prefix.starts_with("OQSmuimm")) {
+        result = answer_reference(request, prefix, encoding);
     } else {
         result = segment9(request, options_.institution_code, encoding, "EMU9003",
                           fmt::format("未対応のインターフェースです: {}（エミュレータ）", prefix));
@@ -294,6 +296,7 @@ Node OqsTerminal::answer_single(const Node& request, TextEncoding encoding) cons
         for (const auto& r : e.person->records) {
             list.children.push_back(build_record(*e.person, r, ctx));
         }
+        apply_registered_reference(code, *e.person, list);
     }
     body.add("ProcessingResultStatus", e.status);
     body.add_if("ProcessingResultCode", e.code);
@@ -386,6 +389,7 @@ Node OqsTerminal::answer_download(const Node& request, TextEncoding encoding) {
             if (reference.empty()) reference = r.value_or_empty("ReferenceNumber");
             unit.children.push_back(build_record(*e.person, r, ctx));
         }
+        if (const auto reg = registration_of(code, *e.person)) reference = reg->reference_number;
         unit.add_if("ReferenceNumber", reference);
     }
     if (!processing) {
@@ -427,6 +431,7 @@ Node OqsTerminal::face_message(const Person& person, const FaceChoices& choices,
     Node& body = msg.add("MessageBody");
     Node& list = body.add("ResultList");
     for (const auto& r : person.records) list.children.push_back(build_record(person, r, ctx));
+    apply_registered_reference(options_.institution_code, person, list);
     body.add("ProcessingResultStatus", e.status);
     body.add_if("ProcessingResultCode", e.code);
     body.add_if("ProcessingResultMessage", e.message);

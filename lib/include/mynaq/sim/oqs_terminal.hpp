@@ -11,9 +11,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "mynaq/oqs/xml.hpp"
 #include "mynaq/sim/people.hpp"
@@ -76,6 +78,12 @@ public:
     // people, the faults segment9/shuffle and, for 一括照会, the uploads seen so far.
     oqs::Node answer(const oqs::Node& request_message, std::string_view prefix);
 
+    // 照会番号 registration ("OQSsiimm01", "OQSmuimm01", "OQSmuimm02" to answer()) is kept per
+    // institution and person; face results (and query results) then carry the registered
+    // number. This returns it for this terminal's institution, or "" when none was registered
+    // (the people file's own ReferenceNumber is not counted).
+    [[nodiscard]] std::string registered_reference(std::string_view person_id) const;
+
     // Writes face/OQSsiquc01res_face_<code><20 hex>_<yyyyMMddHHmmss>.xml as a card read of the
     // person; returns its path. Throws Error{NotFound} for an unknown person.
     std::filesystem::path write_face_result(std::size_t person_index,
@@ -103,6 +111,37 @@ private:
     oqs::Node answer_download(const oqs::Node& request, TextEncoding encoding);
     oqs::Node face_message(const Person& person, const FaceChoices& choices,
                            TextEncoding encoding) const;
+    // 照会番号 registration (oqs_answer_reference.cpp).
+    struct Registration {
+        std::string reference_number;
+        std::string insurer_number;  // the insurance it was registered to, as sent
+        std::string number;
+    };
+    struct ReferenceUpload {
+        oqs::Node request;  // the OQSmuimm01req message
+        std::string reception_number;
+        std::string reception_time;
+        int downloads = 0;               // 02req answered so far
+        std::optional<oqs::Node> units;  // the BulkRegistrationUnits, once processed
+        int normal = 0;
+        int errors = 0;
+    };
+    // Answers OQSsiimm01, OQSmuimm01 and OQSmuimm02 (segment 9 for other OQS..imm prefixes).
+    oqs::Node answer_reference(const oqs::Node& request, std::string_view prefix,
+                               TextEncoding encoding);
+    oqs::Node answer_reference_single(const oqs::Node& request, TextEncoding encoding);
+    oqs::Node answer_reference_upload(const oqs::Node& request, TextEncoding encoding);
+    oqs::Node answer_reference_download(const oqs::Node& request, TextEncoding encoding);
+    // Registers one ReferenceNumberRegistrationInfo and appends ProcessingResultStatus (and
+    // Code/Message on error) to `out`; returns whether it was registered.
+    bool register_reference(const std::string& institution, const oqs::Node& info, oqs::Node& out);
+    // What was registered for the person at `institution` ("" = this terminal's).
+    [[nodiscard]] std::optional<Registration> registration_of(const std::string& institution,
+                                                              const Person& person) const;
+    // Puts the registered 照会番号 into the records of `list` (a ResultList) that carry the
+    // registered insurance, replacing the people file's.
+    void apply_registered_reference(const std::string& institution, const Person& person,
+                                    oqs::Node& list) const;
     bool serve_file(const std::filesystem::path& file);
     void write_result(const std::string& name, const std::string& bytes) const;
     void note(const std::string& line) const;
@@ -112,6 +151,10 @@ private:
     mutable std::mutex mutex_;           // faults_, uploads_, stats_, rate_
     TerminalFaults faults_;
     std::map<std::string, Upload, std::less<>> uploads_;  // by ReceptionNumber
+    // Guarded by mutex_ too. Uploads by ReceptionNumber; registrations by
+    // (MedicalInstitutionCode, person id), the last one kept.
+    std::map<std::string, ReferenceUpload, std::less<>> reference_uploads_;
+    std::map<std::pair<std::string, std::string>, Registration, std::less<>> references_;
     TerminalStats stats_;
     double rate_ = 0;
     int reception_counter_ = 0;
