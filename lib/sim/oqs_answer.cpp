@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "mynaq/oqs/exchange.hpp"
+#include "mynaq/oqs/medical_info.hpp"
 #include "mynaq/sim/oqs_terminal.hpp"
 
 namespace mynaq::sim {
@@ -254,6 +255,10 @@ Node OqsTerminal::answer_with(const Node& request, std::string_view prefix, Text
         result = answer_download(request, encoding);
     } else if (prefix.starts_with("OQSsiimm") || prefix.starts_with("OQSmuimm")) {
         result = answer_reference(request, prefix, encoding);
+    } else if (prefix == oqs::prefix_of(oqs::MedicalInfoKind::Drugs)) {
+        result = answer_drugs(request, encoding);
+    } else if (prefix == oqs::prefix_of(oqs::MedicalInfoKind::Checkups)) {
+        result = answer_checkups(request, encoding);
     } else {
         result = segment9(request, options_.institution_code, encoding, "EMU9003",
                           fmt::format("未対応のインターフェースです: {}（エミュレータ）", prefix));

@@ -81,13 +81,144 @@ public:
         }
     }
 
+    // One entry of `drugs:`; values are kept as strings, as the result carries them.
+    oqs::DrugEntry drug(const YAML::Node& node) const {
+        if (!node.IsMap()) fail(node.Mark(), "each drug must be a mapping");
+        static const std::set<std::string, std::less<>> known{
+            "source",           "month", "date",  "institution",
+            "institution_code", "code",  "name",  "ingredient",
+            "quantity",         "unit",  "usage", "days"};
+        oqs::DrugEntry e;
+        std::string source = "receipt";
+        std::string institution;
+        std::string institution_code;
+        for (const auto& entry : node) {
+            const std::string key = scalar(entry.first, "key");
+            if (!known.contains(key)) {
+                fail(entry.first.Mark(), fmt::format("unknown key '{}' for a drug", key));
+            }
+            const YAML::Node& v = entry.second;
+            const std::string value = scalar(v, key);
+            if (key == "source") source = value;
+            if (key == "month") {
+                if (!digits(value, 6) || std::stoi(value.substr(4, 2)) < 1 ||
+                    std::stoi(value.substr(4, 2)) > 12) {
+                    fail(v.Mark(), "'month' must be yyyyMM");
+                }
+                e.month = value;
+            }
+            if (key == "date") {
+                check_date(v, key, value);
+                e.date = value;
+            }
+            if (key == "institution") institution = value;
+            if (key == "institution_code") institution_code = value;
+            if (key == "code") e.drug_code = value;
+            if (key == "name") e.drug_name = value;
+            if (key == "ingredient") e.ingredient = value;
+            if (key == "quantity") {
+                if (value.empty() || value.find_first_not_of("0123456789.") != std::string::npos) {
+                    fail(v.Mark(), "'quantity' must be a number");
+                }
+                e.quantity = value;
+            }
+            if (key == "unit") e.unit = value;
+            if (key == "usage") e.usage = value;
+            if (key == "days") {
+                if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos) {
+                    fail(v.Mark(), "'days' must be a whole number");
+                }
+                e.times = value;
+            }
+        }
+        if (source == "receipt") {
+            e.source = oqs::DrugSource::Receipt;
+        } else if (source == "prescription") {
+            e.source = oqs::DrugSource::Prescription;
+        } else if (source == "dispensing") {
+            e.source = oqs::DrugSource::Dispensing;
+        } else {
+            fail(node.Mark(), fmt::format("drug source '{}' is not receipt, prescription or "
+                                          "dispensing",
+                                          source));
+        }
+        if (e.month.empty() && e.date.empty()) fail(node.Mark(), "a drug needs 'month' or 'date'");
+        if (e.month.empty()) e.month = e.date.substr(0, 6);
+        if (!e.date.empty() && !e.date.starts_with(e.month)) {
+            fail(node.Mark(), fmt::format("drug date {} is not in month {}", e.date, e.month));
+        }
+        if (e.drug_name.empty()) fail(node.Mark(), "a drug needs a 'name'");
+        // A prescription names its prescriber and has one date for both (ShPrDate).
+        if (e.source == oqs::DrugSource::Prescription) {
+            e.prescriber_name = institution;
+            e.prescriber_code = institution_code;
+            e.prescription_date = e.date;
+        } else {
+            e.dispensing_name = institution;
+            e.dispensing_code = institution_code;
+        }
+        return e;
+    }
+
+    // One entry of `checkups:`.
+    oqs::Checkup checkup(const YAML::Node& node) const {
+        if (!node.IsMap()) fail(node.Mark(), "each checkup must be a mapping");
+        oqs::Checkup c;
+        for (const auto& entry : node) {
+            const std::string key = scalar(entry.first, "key");
+            const YAML::Node& v = entry.second;
+            if (key == "date") {
+                c.date = scalar(v, key);
+                check_date(v, key, c.date);
+            } else if (key == "items") {
+                if (!v.IsSequence()) fail(v.Mark(), "'items' must be a list of mappings");
+                for (const auto& item : v) c.items.push_back(checkup_item(item));
+            } else {
+                fail(entry.first.Mark(), fmt::format("unknown key '{}' for a checkup", key));
+            }
+        }
+        if (c.date.empty()) fail(node.Mark(), "a checkup needs a 'date'");
+        return c;
+    }
+
+    oqs::CheckupItem checkup_item(const YAML::Node& node) const {
+        if (!node.IsMap()) fail(node.Mark(), "each checkup item must be a mapping");
+        oqs::CheckupItem i;
+        for (const auto& entry : node) {
+            const std::string key = scalar(entry.first, "key");
+            const std::string value = scalar(entry.second, key);
+            if (key == "code") {
+                i.code = value;
+            } else if (key == "name") {
+                i.name = value;
+            } else if (key == "type") {
+                i.data_type = value;
+            } else if (key == "value") {
+                i.value = value;
+            } else if (key == "unit") {
+                i.unit = value;
+            } else if (key == "judgement") {
+                i.value_name = value;
+            } else if (key == "oid") {
+                i.oid = value;
+            } else {
+                fail(entry.first.Mark(), fmt::format("unknown key '{}' for a checkup item", key));
+            }
+        }
+        if (i.code.empty() || i.name.empty()) {
+            fail(node.Mark(), "a checkup item needs a 'code' and a 'name'");
+        }
+        return i;
+    }
+
     Person person(const YAML::Node& node, std::size_t index) const {
         if (!node.IsMap()) fail(node.Mark(), "each person must be a mapping");
         Person p;
         p.line = node.Mark().line + 1;
         static const std::set<std::string, std::less<>> known{
-            "id",  "insurer_number", "symbol",   "number",  "branch",       "name",    "kana",
-            "sex", "birthdate",      "consents", "records", "consent_time", "validity"};
+            "id",      "insurer_number", "symbol",   "number",    "branch",
+            "name",    "kana",           "sex",      "birthdate", "consents",
+            "records", "consent_time",   "validity", "drugs",     "checkups"};
         for (const auto& entry : node) {
             const std::string key = scalar(entry.first, "key");
             if (!known.contains(key)) {
@@ -102,6 +233,12 @@ public:
                     add_children(r, record);
                     p.records.push_back(std::move(r));
                 }
+            } else if (key == "drugs") {
+                if (!v.IsSequence()) fail(v.Mark(), "'drugs' must be a list of mappings");
+                for (const auto& d : v) p.drugs.push_back(drug(d));
+            } else if (key == "checkups") {
+                if (!v.IsSequence()) fail(v.Mark(), "'checkups' must be a list of mappings");
+                for (const auto& c : v) p.checkups.push_back(checkup(c));
             } else if (key == "consents") {
                 if (!v.IsMap()) fail(v.Mark(), "'consents' must map a consent to a flag");
                 for (const auto& c : v) {

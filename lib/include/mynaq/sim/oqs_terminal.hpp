@@ -74,8 +74,9 @@ public:
     void run(std::stop_token stop);
 
     // The result message for a request message (XmlMsg) of interface `prefix` ("OQSsiquc01",
-    // "OQSmuquc01", "OQSmuquc02"); what the Web API emulator serves too. Depends only on the
-    // people, the faults segment9/shuffle and, for 一括照会, the uploads seen so far.
+    // "OQSmuquc01", "OQSmuquc02", "YZKsiquc01", "TKKsiquc01"); what the Web API emulator
+    // serves too. Depends only on the people, the faults segment9/shuffle and, for 一括照会,
+    // the uploads seen so far.
     oqs::Node answer(const oqs::Node& request_message, std::string_view prefix);
 
     // 照会番号 registration ("OQSsiimm01", "OQSmuimm01", "OQSmuimm02" to answer()) is kept per
@@ -109,6 +110,10 @@ private:
     oqs::Node answer_single(const oqs::Node& request, TextEncoding encoding) const;
     oqs::Node answer_upload(const oqs::Node& request, TextEncoding encoding);
     oqs::Node answer_download(const oqs::Node& request, TextEncoding encoding);
+    // 薬剤情報 / 特定健診情報 (oqs_answer_medical.cpp): the person's history when the
+    // consent for the category holds, else a ResultCode 0 refusal.
+    oqs::Node answer_drugs(const oqs::Node& request, TextEncoding encoding) const;
+    oqs::Node answer_checkups(const oqs::Node& request, TextEncoding encoding) const;
     oqs::Node face_message(const Person& person, const FaceChoices& choices,
                            TextEncoding encoding) const;
     // 照会番号 registration (oqs_answer_reference.cpp).

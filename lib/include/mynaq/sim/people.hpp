@@ -20,6 +20,24 @@
 //           ElderlyRecipientCertificateInfo: {ElderlyRecipientContributionRatio: "020"}
 //           SpecificDiseasesCertificateList:
 //             SpecificDiseasesCertificateInfo: [{...}, {...}]   # a list repeats the element
+//       drugs:                          # optional: the 薬剤情報 history (YZKsiquc01)
+//         - source: receipt             # receipt, prescription or dispensing (調剤結果)
+//           month: "202611"             # yyyyMM; may be left to `date`
+//           date: "20261105"            # optional, yyyyMMdd in that month
+//           institution: 模擬薬局       # who dispensed (prescription: who prescribed)
+//           institution_code: "1341111116"   # optional
+//           code: "990000011"
+//           name: アムロジピン錠5mg「模擬」
+//           ingredient: アムロジピンベシル酸塩   # optional, like unit, usage, quantity, days
+//           quantity: "1"
+//           unit: 錠
+//           usage: 1日1回朝食後
+//           days: "28"
+//       checkups:                       # optional: the 特定健診情報 history (TKKsiquc01)
+//         - date: "20260618"
+//           items:
+//             - {code: 9N001000000000001, name: 身長, type: PQ, value: "171.2", unit: cm}
+//             - {code: ..., name: ..., type: CD, value: "1", judgement: 基準範囲内, oid: ...}
 #pragma once
 
 #include <cstddef>
@@ -30,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mynaq/oqs/medical_info.hpp"
 #include "mynaq/oqs/xml.hpp"
 
 namespace mynaq::sim {
@@ -49,6 +68,8 @@ struct Person {
     std::string consent_time;                     // yyyyMMddHHmmss or "" (= answer time)
     std::string validity;                         // forced QualificationValidity or ""
     std::vector<oqs::Node> records;               // ResultOfQualificationConfirmation nodes
+    std::vector<oqs::DrugEntry> drugs;            // in file order
+    std::vector<oqs::Checkup> checkups;           // in file order
 };
 
 struct People {
