@@ -29,6 +29,12 @@ bool all_digits(std::string_view s) {
     throw Error(Errc::MessageInvalid, detail);
 }
 
+std::string fields_get(const Fields& fields, std::string_view name) {
+    return field(fields, name).value_or(std::string());
+}
+
+}  // namespace
+
 Fields leaf_fields(const Node& node) {
     Fields out;
     for (const auto& c : node.children) {
@@ -37,11 +43,23 @@ Fields leaf_fields(const Node& node) {
     return out;
 }
 
-std::string fields_get(const Fields& fields, std::string_view name) {
-    return field(fields, name).value_or(std::string());
+const Node& result_root(const Document& doc) {
+    if (doc.root.name != "XmlMsg") {
+        invalid(fmt::format("the root element is {}, not XmlMsg", doc.root.name));
+    }
+    return doc.root;
 }
 
-}  // namespace
+ResultHeader result_header(const Node& root) {
+    const Node* h = root.child("MessageHeader");
+    if (h == nullptr) invalid("the message has no MessageHeader");
+    ResultHeader out;
+    out.fields = leaf_fields(*h);
+    out.state = file_state_of(out.get("SegmentOfResult"));
+    out.error_code = out.get("ErrorCode");
+    out.error_message = out.get("ErrorMessage");
+    return out;
+}
 
 // ---- states -----------------------------------------------------------------------------------
 
@@ -182,24 +200,6 @@ std::vector<Coverage> coverages_in(const Node& scope) {
     return out;
 }
 
-const Node& message_root(const Document& doc) {
-    if (doc.root.name != "XmlMsg") {
-        invalid(fmt::format("the root element is {}, not XmlMsg", doc.root.name));
-    }
-    return doc.root;
-}
-
-ResultHeader header_from(const Node& root) {
-    const Node* h = root.child("MessageHeader");
-    if (h == nullptr) invalid("the message has no MessageHeader");
-    ResultHeader out;
-    out.fields = leaf_fields(*h);
-    out.state = file_state_of(out.get("SegmentOfResult"));
-    out.error_code = out.get("ErrorCode");
-    out.error_message = out.get("ErrorMessage");
-    return out;
-}
-
 // A value the sources place either in MessageBody or inside the records: the body wins,
 // then the first record that has it.
 std::string body_or_record(const Node* body, const std::vector<Coverage>& coverages,
@@ -217,8 +217,8 @@ std::string body_or_record(const Node* body, const std::vector<Coverage>& covera
 
 QualificationResult parse_qualification_result(Document doc) {
     QualificationResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     const Node* body = root.child("MessageBody");
     if (body != nullptr) {
         r.coverages = coverages_in(*body);
@@ -237,8 +237,8 @@ QualificationResult parse_qualification_result(Document doc) {
 
 BulkUploadResult parse_bulk_upload_result(Document doc) {
     BulkUploadResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     const Node* body = root.child("MessageBody");
     auto pick = [&](std::string_view name) {
         if (body != nullptr) {
@@ -257,8 +257,8 @@ BulkUploadResult parse_bulk_upload_result(Document doc) {
 
 BulkResult parse_bulk_result(Document doc) {
     BulkResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     const Node* body = root.child("MessageBody");
     auto pick = [&](std::string_view name) {
         std::string v = r.header.get(name);

@@ -48,32 +48,6 @@ bool is_ascii(std::string_view s) {
     throw Error(Errc::MessageInvalid, detail);
 }
 
-Fields leaf_fields(const Node& node) {
-    Fields out;
-    for (const auto& c : node.children) {
-        if (c.children.empty()) out.emplace_back(c.name, c.text);
-    }
-    return out;
-}
-
-const Node& message_root(const Document& doc) {
-    if (doc.root.name != "XmlMsg") {
-        invalid_message(fmt::format("the root element is {}, not XmlMsg", doc.root.name));
-    }
-    return doc.root;
-}
-
-ResultHeader header_from(const Node& root) {
-    const Node* h = root.child("MessageHeader");
-    if (h == nullptr) invalid_message("the message has no MessageHeader");
-    ResultHeader out;
-    out.fields = leaf_fields(*h);
-    out.state = file_state_of(out.get("SegmentOfResult"));
-    out.error_code = out.get("ErrorCode");
-    out.error_message = out.get("ErrorMessage");
-    return out;
-}
-
 // Element order as in MynaReception's request builder and the §6 layout.
 void add_registration(Node& body, const ReferenceRegistration& r) {
     Node& info = body.add("ReferenceNumberRegistrationInfo");
@@ -243,8 +217,8 @@ Node build_bulk_reference_download(const std::string& institution_code, const st
 
 ReferenceRegistrationResult parse_reference_registration_result(Document doc) {
     ReferenceRegistrationResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     if (const Node* body = root.child("MessageBody")) {
         if (const Node* info = body->find("ReferenceNumberRegistrationInfo")) {
             r.echo = reference_registration_from(*info);
@@ -261,8 +235,8 @@ ReferenceRegistrationResult parse_reference_registration_result(Document doc) {
 
 BulkReferenceUploadResult parse_bulk_reference_upload_result(Document doc) {
     BulkReferenceUploadResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     const Node* body = root.child("MessageBody");
     r.reception_number = std::string(trim(body_then_header(body, r.header, "ReceptionNumber")));
     r.reception_date_time = body_then_header(body, r.header, "ReceptionDateTime");
@@ -281,8 +255,8 @@ BulkReferenceUploadResult parse_bulk_reference_upload_result(Document doc) {
 
 BulkReferenceResult parse_bulk_reference_result(Document doc) {
     BulkReferenceResult r;
-    const Node& root = message_root(doc);
-    r.header = header_from(root);
+    const Node& root = result_root(doc);
+    r.header = result_header(root);
     const Node* body = root.child("MessageBody");
     r.reception_number = header_then_body(body, r.header, "ReceptionNumber");
     r.number_of_results = header_then_body(body, r.header, "NumberOfProcessingResult");

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "answer_support.hpp"
 #include "mynaq/oqs/medical_info.hpp"
 #include "mynaq/sim/oqs_terminal.hpp"
 
@@ -20,45 +21,13 @@ using SysClock = std::chrono::system_clock;
 
 namespace {
 
+using detail::insurer_key;
+using detail::jst_stamp;
+using detail::parse_stamp;
+using detail::trimmed;
+
 // ResultCode of a refusal; the real codes are not public, OQSDrug2 only tests for 1.
 constexpr std::string_view kRefused = "0";
-
-// yyyyMMddHHmmss in JST.
-std::string jst_stamp(SysClock::time_point t) {
-    using namespace std::chrono;
-    const auto local = floor<seconds>(t) + hours(9);
-    const auto day = floor<days>(local);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{local - day};
-    return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       hms.hours().count(), hms.minutes().count(), hms.seconds().count());
-}
-
-// yyyyMMddHHmmss (JST) back to a time point; load_people checked the form.
-SysClock::time_point parse_stamp(const std::string& s) {
-    using namespace std::chrono;
-    const year_month_day ymd{year(std::stoi(s.substr(0, 4))),
-                             month(static_cast<unsigned>(std::stoi(s.substr(4, 2)))),
-                             day(static_cast<unsigned>(std::stoi(s.substr(6, 2))))};
-    const auto t = sys_days(ymd) + hours(std::stoi(s.substr(8, 2))) +
-                   minutes(std::stoi(s.substr(10, 2))) + seconds(std::stoi(s.substr(12, 2)));
-    return SysClock::time_point(t - hours(9));
-}
-
-std::string trimmed(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(first, last - first + 1));
-}
-
-// 保険者番号 compared right-aligned: space or zero padding does not matter.
-std::string insurer_key(std::string_view s) {
-    std::string t = trimmed(s);
-    t.erase(0, std::min(t.find_first_not_of('0'), t.size()));
-    return t;
-}
 
 // The card's keys only: these requests carry no birthdate. A key left out on either side
 // (記号, 枝番) does not prevent a match.

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "answer_support.hpp"
 #include "mynaq/sim/oqs_terminal.hpp"
 
 namespace mynaq::sim {
@@ -21,45 +22,20 @@ using SysClock = std::chrono::system_clock;
 
 namespace {
 
+using detail::character_code;
+using detail::insurer_key;
+using detail::jst_stamp;
+using detail::trimmed;
+
 constexpr std::string_view kSingle = "OQSsiimm01";
 constexpr std::string_view kUpload = "OQSmuimm01";
 constexpr std::string_view kDownload = "OQSmuimm02";
 constexpr std::string_view kInfo = "ReferenceNumberRegistrationInfo";
 constexpr std::size_t kMaxReferenceChars = 50;
 
-// yyyyMMddHHmmss in JST.
-std::string jst_stamp(SysClock::time_point t) {
-    using namespace std::chrono;
-    const auto local = floor<seconds>(t) + hours(9);
-    const auto day = floor<days>(local);
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{local - day};
-    return fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", static_cast<int>(ymd.year()),
-                       static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                       hms.hours().count(), hms.minutes().count(), hms.seconds().count());
-}
-
-std::string trimmed(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return std::string(s.substr(first, last - first + 1));
-}
-
-// 保険者番号 compared right-aligned: space or zero padding does not matter.
-std::string insurer_key(std::string_view s) {
-    std::string t = trimmed(s);
-    t.erase(0, std::min(t.find_first_not_of('0'), t.size()));
-    return t;
-}
-
 std::size_t utf8_length(std::string_view s) {
     return static_cast<std::size_t>(std::count_if(
         s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
-std::string character_code(TextEncoding e) {
-    return e == TextEncoding::ShiftJis ? "1" : "0";
 }
 
 // The header every answer here starts with; the institution and file identifier echoed.

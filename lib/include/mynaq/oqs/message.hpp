@@ -85,6 +85,14 @@ struct ResultHeader {
     [[nodiscard]] std::string get(std::string_view name) const;
 };
 
+// The XmlMsg root of a result, or Error{MessageInvalid}.
+const Node& result_root(const Document& doc);
+// The MessageHeader of a result root: every leaf kept, the file state and error decoded.
+// Error{MessageInvalid} when there is none.
+ResultHeader result_header(const Node& root);
+// The leaf children of an element, in document order.
+Fields leaf_fields(const Node& node);
+
 // OQSsiquc01res and the face results (same layout).
 struct QualificationResult {
     ResultHeader header;
