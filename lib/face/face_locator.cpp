@@ -5,6 +5,7 @@
 #include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_transforms.h>
 #include <dlib/opencv/cv_image.h>
+#include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <fstream>
@@ -19,6 +20,8 @@ namespace {
 
 // Images whose long side is under this are searched again at twice the size.
 constexpr int kUpsampleBelow = 1000;
+// Larger images are searched downscaled to this long side.
+constexpr int kDetectAtMost = 1280;
 
 dlib::matrix<dlib::rgb_pixel> to_dlib_rgb(const cv::Mat& bgr) {
     dlib::matrix<dlib::rgb_pixel> rgb;
@@ -63,9 +66,23 @@ FaceLocator& FaceLocator::operator=(FaceLocator&&) noexcept = default;
 std::vector<LocatedFace> FaceLocator::locate(const cv::Mat& bgr) {
     const auto rgb = to_dlib_rgb(bgr);
     std::vector<dlib::rect_detection> found;
-    impl_->detector(rgb, found);
     double factor = 1.0;
-    if (found.empty() && std::max(bgr.cols, bgr.rows) < kUpsampleBelow) {
+    const int long_side = std::max(bgr.cols, bgr.rows);
+    if (long_side > kDetectAtMost) {
+        // HOG's cost grows with the pixels: a full-HD frame is searched at 1280 pixels, where
+        // a face at a counter still spans far more than the 80-pixel window. The landmarks
+        // are then placed on the full image.
+        factor = static_cast<double>(long_side) / kDetectAtMost;
+        cv::Mat smaller;
+        cv::resize(
+            bgr, smaller,
+            cv::Size(static_cast<int>(bgr.cols / factor), static_cast<int>(bgr.rows / factor)), 0,
+            0, cv::INTER_AREA);
+        impl_->detector(to_dlib_rgb(smaller), found);
+    } else {
+        impl_->detector(rgb, found);
+    }
+    if (found.empty() && long_side < kUpsampleBelow) {
         dlib::matrix<dlib::rgb_pixel> larger = rgb;
         dlib::resize_image(2.0, larger);
         impl_->detector(larger, found);
