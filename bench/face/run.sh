@@ -44,7 +44,18 @@ cleanup() {
 }
 trap cleanup EXIT
 now_ns() { date +%s%N; }
+# Share of both CPUs busy over 2 s: unlike the load average, not inflated by the build above.
+cpu_busy() {
+  local a b
+  read -ra a < <(grep '^cpu ' /proc/stat)
+  sleep 2
+  read -ra b < <(grep '^cpu ' /proc/stat)
+  local idle=$((b[4] + b[5] - a[4] - a[5])) total=0 i
+  for ((i = 1; i < ${#b[@]}; ++i)); do total=$((total + b[i] - a[i])); done
+  echo $((100 * (total - idle) / (total > 0 ? total : 1)))
+}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_before=$(cpu_busy)
 
 # ---- 1–3 in process --------------------------------------------------------------------
 say "mynaq_bench_face, $runs runs"
@@ -87,6 +98,7 @@ for ((i = 0; i <= cli_runs; ++i)); do
   ((i == 0)) || echo "$(((t1 - t0) / 1000))" >>"$work/start_ms.txt"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+busy_after=$(cpu_busy)
 
 # ---- compare and report ----------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
@@ -96,6 +108,7 @@ nproc=$(nproc)
 node_version=$(node --version)
 export BENCH_WORK=$work BENCH_CPU=$cpu BENCH_NPROC=$nproc BENCH_VERSION=$version \
   BENCH_COMMIT=$commit BENCH_LOAD_BEFORE=$load_before BENCH_LOAD_AFTER=$load_after \
+  BENCH_BUSY_BEFORE=$busy_before BENCH_BUSY_AFTER=$busy_after \
   BENCH_NODE=$node_version BENCH_REPEAT=$repeat BENCH_CLI_RUNS=$cli_runs
 node - >"$work/results.md" <<'NODE' || die "see above"
 'use strict';
@@ -150,16 +163,20 @@ const embedGoal = 10;
 const refPerChip = Object.fromEntries(ref.ms_per_chip.map((ms, i) => [path.basename(Object.keys(ref.descriptors)[i]), ms]));
 const embedOurs = ours.embed.all.median_ms;
 const embedRatio = ref.median_ms / embedOurs;
-const load1 = Number(env.BENCH_LOAD_BEFORE.split(' ')[0]);
-const loadHigh = Math.max(load1, Number(env.BENCH_LOAD_AFTER.split(' ')[0])) > 0.5 * Number(env.BENCH_NPROC);
+// Others' work right before and after (a build just before the runs shows in the load
+// average, but not here); over a quarter of the machine makes the figures noisy.
+const busy = Math.max(Number(env.BENCH_BUSY_BEFORE), Number(env.BENCH_BUSY_AFTER));
+const loadHigh = busy > 25;
 
 const out = [];
 const p = (s = '') => out.push(s);
 p('# Face benchmark: model load, verify per pair, embedding against face-api');
 p();
 p(`- Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; \`bash bench/face/run.sh\``);
-p(`- Machine: ${env.BENCH_NPROC} CPUs, ${env.BENCH_CPU}; load average before/after: ${env.BENCH_LOAD_BEFORE} / ${env.BENCH_LOAD_AFTER}` +
-  (loadHigh ? ' — **the machine was busy: times are noisy**' : ' (quiet)'));
+p(`- Machine: ${env.BENCH_NPROC} CPUs, ${env.BENCH_CPU}; CPU busy over 2 s before/after the runs: ` +
+  `${env.BENCH_BUSY_BEFORE} % / ${env.BENCH_BUSY_AFTER} %` +
+  (loadHigh ? ' — **the machine was busy: times are noisy**' : ' (quiet)') +
+  `; load average before/after: ${env.BENCH_LOAD_BEFORE} / ${env.BENCH_LOAD_AFTER} (includes the build, if one ran)`);
 const version = env.BENCH_VERSION.includes(env.BENCH_COMMIT) ? env.BENCH_VERSION : `${env.BENCH_VERSION} (commit ${env.BENCH_COMMIT})`;
 p(`- Versions: ${version}, RelWithDebInfo; Node ${env.BENCH_NODE}, ` +
   `@vladmandic/face-api 1.7.15 on @tensorflow/tfjs 4.22.0, backend \`${ref.backend}\``);

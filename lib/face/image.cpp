@@ -181,6 +181,14 @@ DecodedImage decode_image(ByteView encoded, int max_side) {
     if (!header)
         throw Error(Errc::DataInvalid,
                     "not a JPEG, PNG, JPEG 2000, BMP or PNM image (or its header is damaged)");
+    // OpenCV picks its decoder by signature, and the DICOM reader looks for "DICM" at byte
+    // 128: a JPEG 2000 file carrying that went to GDCM, which asked for 4 GB (fuzz_image).
+    // Nothing we accept is DICOM, so such a file is refused as ambiguous.
+    static constexpr std::string_view kDicom = "DICM";
+    if (encoded.size() >= 132 && std::equal(kDicom.begin(), kDicom.end(), encoded.begin() + 128))
+        throw Error(Errc::DataInvalid, fmt::format("the {} image also carries a DICOM signature; "
+                                                   "refused as ambiguous",
+                                                   header->format));
     const std::uint64_t pixels = std::uint64_t{header->width} * header->height;
     if (pixels > kMaxPixels)
         throw Error(Errc::DataInvalid, fmt::format("the {} image claims {}×{} pixels; at most {} "
