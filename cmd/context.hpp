@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +34,7 @@ public:
     GlobalOptions options;
     Config config;
     Lang lang = Lang::En;
+    std::vector<std::string> argv;  // the command line as given (mynaq face hands it on)
 
     // After parsing: reads the configuration and settles the language.
     void load();

@@ -421,11 +421,12 @@ constexpr std::array kErrors{
                {"該当する記録がありません。", "mynaq elig list で番号を確認してください。"},
                {"No such record.", "Find the id with mynaq elig list."}},
     ErrorEntry{Errc::ModelMissing,
-               {"顔照合のモデルファイルがありません。",
-                "scripts/fetch-face-model.sh を実行するか、face.model_dir / face.landmarks "
-                "で場所を指定してください。"},
-               {"A face-match model file is missing.",
-                "Run scripts/fetch-face-model.sh, or set face.model_dir / face.landmarks."}},
+               {"顔照合のモデルファイルまたは mynaq-face がありません。",
+                "scripts/fetch-face-model.sh を実行して mynaq を入れ直すか、face.model_dir / "
+                "face.landmarks で場所を指定してください。"},
+               {"A face-match model file or the mynaq-face program is missing.",
+                "Run scripts/fetch-face-model.sh and reinstall mynaq, or set face.model_dir / "
+                "face.landmarks."}},
     ErrorEntry{Errc::CameraUnavailable,
                {"カメラを開けないか、映像が届きませんでした。",
                 "接続と番号 (--camera N、/dev/videoN) を確認するか、--live FILE "

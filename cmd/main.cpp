@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     std::setlocale(LC_ALL, "");
     using namespace mynaq;
     cli::AppContext context;
+    context.argv.assign(argv, argv + argc);
     cli::Action action;
 
     CLI::App app{"mynaq — My Number card (マイナ保険証) toolkit for clinics and pharmacies",

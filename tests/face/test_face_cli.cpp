@@ -157,6 +157,19 @@ TEST_CASE("face CLI: damaged files, no camera and missing models are clear error
     CHECK(neither.exit_code == 64);
 }
 
+TEST_CASE("face CLI: mynaq itself does not load OpenCV, and hands face commands to mynaq-face") {
+    // OpenCV's modules pull in some 250 shared libraries: linked into mynaq they made every
+    // command start in 150 ms instead of 11.
+    const ProcessResult ldd = run_process({"ldd", MYNAQ_BINARY});
+    REQUIRE(ldd.exit_code == 0);
+    CHECK(ldd.out.find("libopencv") == std::string::npos);
+    CHECK(ldd.out.find("libdlib") == std::string::npos);
+    const Run missing = mynaq_run({"--json", "face", "check", "--image", image("astronaut.jpg")},
+                                  {{"MYNAQ_FACE_HELPER", "/nonexistent/mynaq-face"}});
+    CHECK(missing.exit_code == 69);
+    CHECK(json_of(missing)["error"]["code"] == "MODEL_MISSING");
+}
+
 TEST_CASE("face CLI: thresholds and gates come from the configuration, and bad ones are refused") {
     const auto config = scratch("face.yaml");
     write_file_atomic(config, std::string_view("face:\n  thresholds: {match: 0.05, no_match: 0.1}\n"
