@@ -14,7 +14,7 @@ namespace mynaq::store::detail {
 // Every text column of `checks`, in table order; INSERT and SELECT are built from this list.
 // The table also has person_key (migration 4): usage_person_key() of the row, written by every
 // INSERT of a check (and by the copy) but never read back into CheckRecord.
-inline constexpr std::array<std::pair<std::string_view, std::string CheckRecord::*>, 29>
+inline constexpr std::array<std::pair<std::string_view, std::string CheckRecord::*>, 33>
     kCheckColumns{{
         {"checked_at", &CheckRecord::checked_at},
         {"facility", &CheckRecord::facility},
@@ -45,6 +45,11 @@ inline constexpr std::array<std::pair<std::string_view, std::string CheckRecord:
         {"consents_json", &CheckRecord::consents_json},
         {"coverage_json", &CheckRecord::coverage_json},
         {"raw_xml", &CheckRecord::raw_xml},
+        // Migration 5.
+        {"chart_id", &CheckRecord::chart_id},
+        {"match_state", &CheckRecord::match_state},
+        {"match_rule", &CheckRecord::match_rule},
+        {"match_candidates", &CheckRecord::match_candidates},
     }};
 
 }  // namespace mynaq::store::detail

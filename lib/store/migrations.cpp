@@ -181,6 +181,52 @@ CREATE TABLE report_notified (
     PRIMARY KEY (site, month)
 );
 )sql",
+    // 5: charts with their 照会番号 registration, which chart each check belongs to, and the
+    // 薬剤/健診 results kept for the throttle interval.
+    R"sql(
+ALTER TABLE checks ADD COLUMN chart_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN match_state TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN match_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN match_candidates TEXT NOT NULL DEFAULT '';
+CREATE INDEX checks_chart_id ON checks (chart_id);
+-- `elig unmatched` reads only the few results staff still have to look at.
+CREATE INDEX checks_open_match ON checks (match_state) WHERE match_state IN ('ambiguous', 'unmatched');
+
+CREATE TABLE charts (
+    chart_id TEXT PRIMARY KEY,
+    name_kana TEXT NOT NULL DEFAULT '',
+    kana_key TEXT NOT NULL DEFAULT '',
+    birthdate TEXT NOT NULL DEFAULT '',
+    insurer_number TEXT NOT NULL DEFAULT '',
+    card_symbol TEXT NOT NULL DEFAULT '',
+    identification_number TEXT NOT NULL DEFAULT '',
+    branch_number TEXT NOT NULL DEFAULT '',
+    ref_state TEXT NOT NULL DEFAULT '',
+    ref_code TEXT NOT NULL DEFAULT '',
+    ref_message TEXT NOT NULL DEFAULT '',
+    reception_number TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+-- kana_key is chart_kana_key(name_kana), written by the store: matching compares it.
+CREATE INDEX charts_birth_kana ON charts (birthdate, kana_key);
+CREATE INDEX charts_insurance ON charts (identification_number, insurer_number);
+
+CREATE TABLE medical_results (
+    id INTEGER PRIMARY KEY,
+    patient_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    from_month TEXT NOT NULL DEFAULT '',
+    to_month TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL DEFAULT 'xml',
+    request_id TEXT NOT NULL DEFAULT '',
+    document TEXT NOT NULL DEFAULT '',
+    fetched_by TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX medical_results_latest ON medical_results (patient_key, kind, fetched_at);
+CREATE INDEX medical_results_day ON medical_results (substr(fetched_at, 1, 10));
+)sql",
 };
 
 int current_version(const Database& db) {

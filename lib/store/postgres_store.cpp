@@ -282,6 +282,14 @@ std::vector<CheckRecord> PostgresStore::list_checks(const CheckFilter& filter) c
     }
     if (filter.eligibility) q.where("eligibility = ${}", *filter.eligibility);
     if (filter.source) q.where("source = ${}", *filter.source);
+    if (!filter.match_states.empty()) {
+        q.sql() += " AND match_state IN (";
+        for (std::size_t i = 0; i < filter.match_states.size(); ++i) {
+            q.params().add(filter.match_states[i]);
+            q.sql() += fmt::format("{}${}", i == 0 ? "" : ", ", q.params().size());
+        }
+        q.sql() += ")";
+    }
     q.sql() += " ORDER BY checked_at DESC, id DESC";
     // A limit of 0 or less means no limit.
     if (filter.limit > 0) {

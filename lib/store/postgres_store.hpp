@@ -39,6 +39,10 @@ NotifiedRate read_notified_rate(const Result& result, int row);
 // A percent as text that reads back as the same double.
 std::string percent_text(double percent);
 
+// Rows in kChartColumns / kMedicalResultColumns order (chart_common.hpp).
+ChartRecord read_chart(const Result& result, int row);
+MedicalResultRecord read_medical_result(const Result& result, int row);
+
 inline constexpr std::string_view kAuditColumns =
     "seq, at, operator, action, object, detail, prev_hash, hash";
 AuditRecord read_audit(const Result& result, int row);
@@ -91,6 +95,15 @@ public:
     [[nodiscard]] std::vector<MonthlyUsers> monthly_users(
         const std::string& from_month, const std::string& to_month,
         const std::vector<std::string>& sites) const override;
+
+    // postgres_charts.cpp
+    void save_charts(const std::vector<ChartRecord>& charts) override;
+    [[nodiscard]] std::optional<ChartRecord> chart(const std::string& chart_id) const override;
+    [[nodiscard]] std::vector<ChartRecord> list_charts(const ChartFilter& filter) const override;
+    void set_check_match(std::int64_t check_id, const CheckMatch& match) override;
+    std::int64_t add_medical_result(const MedicalResultRecord& result) override;
+    [[nodiscard]] std::optional<MedicalResultRecord> latest_medical_result(
+        const std::string& patient_key, const std::string& kind) const override;
 
     void audit(const std::string& action, const std::string& object,
                const std::string& detail) override;

@@ -26,6 +26,7 @@
 #include "mynaq/store.hpp"
 #include "sqlite.hpp"
 #include "sqlite_audit.hpp"
+#include "sqlite_charts.hpp"
 #include "sqlite_fallback.hpp"
 #include "sqlite_report.hpp"
 
@@ -190,6 +191,13 @@ public:
         }
         if (filter.eligibility) sql += " AND eligibility = :eligibility";
         if (filter.source) sql += " AND source = :source";
+        if (!filter.match_states.empty()) {
+            sql += " AND match_state IN (";
+            for (std::size_t i = 0; i < filter.match_states.size(); ++i) {
+                sql += fmt::format("{}:state{}", i == 0 ? "" : ", ", i);
+            }
+            sql += ")";
+        }
         // A limit of 0 or less means no limit (SQLite reads a negative LIMIT that way).
         sql += " ORDER BY checked_at DESC, id DESC LIMIT :limit";
 
@@ -203,6 +211,10 @@ public:
         }
         if (filter.eligibility) stmt.bind(at(":eligibility"), *filter.eligibility);
         if (filter.source) stmt.bind(at(":source"), *filter.source);
+        for (std::size_t i = 0; i < filter.match_states.size(); ++i) {
+            stmt.bind(stmt.parameter_index(fmt::format(":state{}", i).c_str()),
+                      filter.match_states[i]);
+        }
         stmt.bind(at(":limit"), filter.limit > 0 ? filter.limit : -1);
 
         std::vector<CheckRecord> out;
@@ -374,6 +386,33 @@ public:
         const std::string& from_month, const std::string& to_month,
         const std::vector<std::string>& sites) const override {
         return store::detail::select_monthly_users(db_, from_month, to_month, sites);
+    }
+
+    void save_charts(const std::vector<ChartRecord>& charts) override {
+        store::detail::upsert_charts(db_, charts, operator_);
+    }
+
+    [[nodiscard]] std::optional<ChartRecord> chart(const std::string& chart_id) const override {
+        auto rows = store::detail::select_charts(db_, ChartFilter{}, &chart_id);
+        if (rows.empty()) return std::nullopt;
+        return std::move(rows.front());
+    }
+
+    [[nodiscard]] std::vector<ChartRecord> list_charts(const ChartFilter& filter) const override {
+        return store::detail::select_charts(db_, filter);
+    }
+
+    void set_check_match(std::int64_t check_id, const CheckMatch& match) override {
+        store::detail::update_check_match(db_, check_id, match, operator_);
+    }
+
+    std::int64_t add_medical_result(const MedicalResultRecord& result) override {
+        return store::detail::insert_medical_result(db_, result, operator_);
+    }
+
+    [[nodiscard]] std::optional<MedicalResultRecord> latest_medical_result(
+        const std::string& patient_key, const std::string& kind) const override {
+        return store::detail::select_latest_medical_result(db_, patient_key, kind);
     }
 
     void audit(const std::string& action, const std::string& object,

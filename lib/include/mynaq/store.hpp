@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mynaq {
@@ -64,7 +65,7 @@ struct AuditFilter {
 // Retention (policy.md §6.2): claim-related records 5 years, other records 3 years.
 struct RetentionRules {
     int claims_years = 5;  // checks (the basis of claims), fallback cases
-    int other_years = 3;   // consents, face-file intake, bulk jobs
+    int other_years = 3;   // consents, face-file intake, bulk jobs, medical results
 };
 
 struct PurgeReport {
@@ -73,6 +74,7 @@ struct PurgeReport {
     std::int64_t intake = 0;
     std::int64_t bulk_jobs = 0;
     std::int64_t fallback_cases = 0;
+    std::int64_t medical_results = 0;
 };
 
 // One outage fallback case (lib/fallback keeps the whole case as a JSON document; the store
@@ -158,6 +160,12 @@ struct CheckRecord {
     std::string consents_json;  // [{"element","flag","cons_time","available_time"}]
     std::string coverage_json;  // every coverage record, all fields
     std::string raw_xml;        // UTF-8
+    // Which chart the result belongs to (migration 5), decided by lib/match when a face result
+    // is taken in, or by staff (set_check_match). Empty match_state: never matched.
+    std::string chart_id;
+    std::string match_state;       // "" | "matched" | "ambiguous" | "unmatched"
+    std::string match_rule;        // "reference" | "kana_birthdate" | "insurance" | "staff" | ""
+    std::string match_candidates;  // JSON array of chart ids when ambiguous, else ""
     // Ledger entries taken from this result; add_check and add_intake store them (check_id
     // set to the new check) in the same transaction. Not read back by check()/list_checks().
     std::vector<ConsentRecord> consents;
@@ -173,7 +181,69 @@ struct CheckFilter {
     std::optional<std::string> patient;  // matches reference number, name, kana or number
     std::optional<std::string> eligibility;
     std::optional<std::string> source;
+    // Only checks whose match_state is one of these ("ambiguous", "unmatched"); empty: any.
+    std::vector<std::string> match_states;
     int limit = 100;
+};
+
+// How a check was tied to a chart (CheckRecord's match fields).
+struct CheckMatch {
+    std::string chart_id;
+    std::string state;  // "matched" | "ambiguous" | "unmatched"
+    std::string rule;   // "reference" | "kana_birthdate" | "insurance" | "staff" | ""
+    std::vector<std::string> candidates;  // the chart ids staff choose from (ambiguous)
+};
+
+// A patient's chart as the clinic keys it: its id is the 照会番号 (ReferenceNumber) registered
+// with OQS, so that face results come back carrying it. Name and birthdate are the clinic's own
+// record, used to match results that carry no 照会番号. Not deleted by purge: a chart is master
+// data, not a record of an event.
+struct ChartRecord {
+    std::string chart_id;  // 照会番号, ≤ 50 characters, never a 個人番号
+    std::string name_kana;
+    std::string birthdate;  // yyyyMMdd or ""
+    std::string insurer_number;
+    std::string card_symbol;
+    std::string identification_number;
+    std::string branch_number;
+    // The 照会番号 registration: "" never sent, "pending" (bulk 処理中 or sent, no answer yet),
+    // "registered", "failed" (with the system's code and message).
+    std::string ref_state;
+    std::string ref_code;
+    std::string ref_message;
+    std::string reception_number;  // of the bulk registration it was sent in
+    std::string updated_at;        // JST ISO 8601, set by the store
+    std::string updated_by;        // operator, set by the store
+};
+
+// The form kana names are compared in: ASCII and ideographic spaces removed, half-width
+// katakana made full-width, small kana left as they are ("ﾔﾏﾀﾞ ﾀﾛｳ" → "ヤマダタロウ").
+std::string chart_kana_key(std::string_view kana);
+
+// Charts whose every given field equals the filter's (kana by chart_kana_key, insurance
+// numbers with surrounding spaces trimmed); empty filter: every chart, by id.
+struct ChartFilter {
+    std::optional<std::string> name_kana;
+    std::optional<std::string> birthdate;
+    std::optional<std::string> insurer_number;
+    std::optional<std::string> identification_number;
+    std::optional<std::string> ref_state;
+    int limit = 1000;
+};
+
+// A 薬剤情報 / 特定健診情報 result as fetched, so that a repeated view within the throttle
+// interval is served from here instead of asking OQS again. Kept other_years.
+struct MedicalResultRecord {
+    std::int64_t id = 0;
+    std::string patient_key;  // lib/consent patient_key(), as the consent was checked
+    std::string kind;         // "drugs" | "checkups"
+    std::string fetched_at;   // JST ISO 8601, set by the store
+    std::string from_month;   // yyyyMM or ""
+    std::string to_month;
+    std::string format;      // "xml" | "pdf"
+    std::string request_id;  // ArbitraryFileIdentifier
+    std::string document;    // the result as received: XML as UTF-8, a PDF base64-encoded
+    std::string fetched_by;  // operator, set by the store
 };
 
 // One face file taken in: identified by its name and content hash.
@@ -218,6 +288,8 @@ struct StoreRows {
     std::vector<FallbackCaseRow> fallback_cases;
     std::vector<ReceiptCount> receipts;
     std::vector<NotifiedRate> notified;
+    std::vector<ChartRecord> charts;
+    std::vector<MedicalResultRecord> medical_results;
     std::vector<AuditRecord> audit;  // in seq order
 };
 
@@ -298,6 +370,23 @@ public:
         const std::string& from_month, const std::string& to_month,
         const std::vector<std::string>& sites) const = 0;
 
+    // Charts. save_charts inserts or replaces each by chart_id in one transaction, audited
+    // "chart.save" with the id and registration state (never the name). A chart id that looks
+    // like a 個人番号 is Error{Forbidden}.
+    virtual void save_charts(const std::vector<ChartRecord>& charts) = 0;
+    [[nodiscard]] virtual std::optional<ChartRecord> chart(const std::string& chart_id) const = 0;
+    [[nodiscard]] virtual std::vector<ChartRecord> list_charts(const ChartFilter& filter) const = 0;
+
+    // Records which chart a check belongs to, audited "check.match"; Error{NotFound} for an
+    // unknown check.
+    virtual void set_check_match(std::int64_t check_id, const CheckMatch& match) = 0;
+
+    // Medical information results: add audited "info.fetch" (kind, patient key, format); the
+    // latest is the newest by fetched_at, then id.
+    virtual std::int64_t add_medical_result(const MedicalResultRecord& result) = 0;
+    [[nodiscard]] virtual std::optional<MedicalResultRecord> latest_medical_result(
+        const std::string& patient_key, const std::string& kind) const = 0;
+
     // Appends an audit record for something that is not a write (viewing information).
     virtual void audit(const std::string& action, const std::string& object,
                        const std::string& detail) = 0;
@@ -345,6 +434,8 @@ struct CopyReport {
     std::int64_t fallback_cases = 0;
     std::int64_t receipts = 0;
     std::int64_t notified = 0;
+    std::int64_t charts = 0;
+    std::int64_t medical_results = 0;
     std::int64_t audit = 0;
 };
 // Copies every record of `from` into the empty store `to` (else Error{Forbidden}) without
