@@ -29,5 +29,6 @@ void add_store_commands(Registry registry);
 void add_fallback_commands(Registry registry);
 void add_report_commands(Registry registry);
 void add_face_commands(Registry registry);
+void add_info_commands(Registry registry);
 
 }  // namespace mynaq::cli

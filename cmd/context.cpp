@@ -96,6 +96,7 @@ int exit_status(Errc code) {
         case Errc::PinBlocked:
         case Errc::PinLastTry:
         case Errc::Forbidden:
+        case Errc::ConsentMissing:
         case Errc::AuthFailed:
             return 77;  // EX_NOPERM
         case Errc::ConfigInvalid:

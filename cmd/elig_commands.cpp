@@ -14,6 +14,7 @@
 namespace mynaq::cli {
 
 void add_elig_batch_command(Registry registry, CLI::App& elig);
+void add_elig_chart_commands(Registry registry, CLI::App& elig);
 void add_elig_watch_command(Registry registry, CLI::App& elig);
 
 namespace {
@@ -151,9 +152,10 @@ int run_list(AppContext& context, const ListOptions& o) {
 void add_elig_commands(Registry registry) {
     auto& context = registry.context;
     auto& action = registry.action;
-    CLI::App* elig = registry.app.add_subcommand(
-        "elig",
-        "Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list");
+    CLI::App* elig =
+        registry.app.add_subcommand("elig",
+                                    "Eligibility (オンライン資格確認): query, batch, watch the "
+                                    "face folder, show, list, 照会番号 and charts");
     elig->require_subcommand(1);
 
     auto q = std::make_shared<QueryOptions>();
@@ -205,6 +207,7 @@ void add_elig_commands(Registry registry) {
 
     add_elig_batch_command(registry, *elig);
     add_elig_watch_command(registry, *elig);
+    add_elig_chart_commands(registry, *elig);
 }
 
 }  // namespace mynaq::cli

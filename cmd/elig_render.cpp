@@ -204,6 +204,15 @@ nlohmann::json check_json(const CheckRecord& r, bool with_raw) {
         nlohmann::json::parse(r.coverage_json.empty() ? "[]" : r.coverage_json, nullptr, false);
     j["consents"] =
         nlohmann::json::parse(r.consents_json.empty() ? "[]" : r.consents_json, nullptr, false);
+    if (!r.match_state.empty()) {
+        j["chart"] = {
+            {"id", r.chart_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.chart_id)},
+            {"state", r.match_state},
+            {"rule", r.match_rule},
+            {"candidates",
+             nlohmann::json::parse(r.match_candidates.empty() ? "[]" : r.match_candidates, nullptr,
+                                   false)}};
+    }
     if (with_raw) j["raw"] = r.raw_xml;
     return j;
 }
@@ -251,6 +260,27 @@ std::string check_line(const AppContext& context, const CheckRecord& r) {
     return fmt::format("#{:<5} {}  {}  {}  {}", r.id, r.checked_at.substr(0, 16),
                        pad_right(state, 14), pad_right(who, 20),
                        r.reference_number.empty() ? "" : "[" + r.reference_number + "]");
+}
+
+std::string chart_match_text(const AppContext& context, const CheckRecord& r) {
+    if (r.match_state.empty()) return {};
+    if (r.match_state == "ambiguous") {
+        const auto candidates = nlohmann::json::parse(
+            r.match_candidates.empty() ? "[]" : r.match_candidates, nullptr, false);
+        std::string ids;
+        if (candidates.is_array()) {
+            for (const auto& id : candidates) {
+                if (!ids.empty()) ids += ", ";
+                ids += id.is_string() ? id.get<std::string>() : id.dump();
+            }
+        }
+        return fmt::format(fmt::runtime(std::string(context.t("chart.match.ambiguous"))), ids);
+    }
+    if (r.match_state == "matched") {
+        return fmt::format(fmt::runtime(std::string(context.t("chart.match.matched"))), r.chart_id,
+                           context.t(fmt::format("chart.rule.{}", r.match_rule)));
+    }
+    return std::string(context.t("chart.match.unmatched"));
 }
 
 nlohmann::json findings_json(const std::vector<oqs::InputFinding>& findings) {

@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "elig_render.hpp"
 #include "elig_support.hpp"
+#include "mynaq/chart_match.hpp"
 #include "mynaq/oqs/eligibility.hpp"
 #include "mynaq/oqs/face_intake.hpp"
 #include "stop_signal.hpp"
@@ -21,13 +22,14 @@ struct WatchOptions {
     bool all_days = false;
 };
 
-nlohmann::json event_json(const oqs::IntakeEvent& e) {
+nlohmann::json event_json(const oqs::IntakeEvent& e, const ChartMatchResult* match) {
     using Kind = oqs::IntakeEvent::Kind;
     nlohmann::json j{{"file", e.file_name}};
     switch (e.kind) {
         case Kind::Recorded:
             j["event"] = "recorded";
             j["check"] = check_json(*e.record);
+            if (match != nullptr) j["insurance_changed"] = match->insurance_changed;
             break;
         case Kind::Invalid:
             j["event"] = "invalid";
@@ -61,14 +63,30 @@ int run_watch(AppContext& context, const WatchOptions& o) {
     auto store = open_store(context);
     oqs::FaceIntake intake(options);
     install_stop_handlers();
-    const auto on_event = [&](const oqs::IntakeEvent& e) {
+    const auto on_event = [&](const oqs::IntakeEvent& original) {
+        // Each result is tied to a chart as it is taken in; what was decided goes out with it.
+        oqs::IntakeEvent e = original;
+        std::optional<ChartMatchResult> match;
+        if (e.kind == oqs::IntakeEvent::Kind::Recorded && e.record) {
+            match = match_and_record_chart(*store, *e.record);
+            e.record->chart_id = match->match.chart_id;
+            e.record->match_state = match->match.state;
+            e.record->match_rule = match->match.rule;
+            e.record->match_candidates = match->match.candidates.empty()
+                                             ? std::string()
+                                             : nlohmann::json(match->match.candidates).dump();
+        }
         if (context.json()) {
             // JSON lines: one object per file, flushed so a pipe sees it at once.
-            std::cout << event_json(e).dump(-1, ' ', false,
-                                            nlohmann::json::error_handler_t::replace)
+            std::cout << event_json(e, match ? &*match : nullptr)
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                       << std::endl;
         } else if (e.kind == oqs::IntakeEvent::Kind::Recorded) {
-            std::cout << check_line(context, *e.record) << std::endl;
+            std::cout << check_line(context, *e.record) << "  "
+                      << chart_match_text(context, *e.record) << std::endl;
+            if (match && match->insurance_changed) {
+                std::cout << "        " << context.t("chart.insurance_changed") << std::endl;
+            }
         } else {
             std::cerr << fmt::format("{}: {}: {}\n", context.t("elig.warning"), e.file_name,
                                      e.detail);

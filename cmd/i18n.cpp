@@ -378,6 +378,13 @@ constexpr std::array kErrors{
         {"Refused: this would expose the Individual Number.",
          "Clinics never handle the Individual Number."}},
     ErrorEntry{
+        Errc::ConsentMissing,
+        {"この情報を見る患者さんの同意がないか、期限が切れています。何も送信していません。",
+         "カードリーダーで同意を取り直すか、mynaq consent show で同意の状態を確認してください。"},
+        {"The patient has not consented to viewing this information, or the consent "
+         "expired. Nothing was sent.",
+         "Ask for consent again at the card reader, or check it with mynaq consent show."}},
+    ErrorEntry{
         Errc::MessageInvalid,
         {"資格確認のメッセージを読み取れませんでした（形式不正・大きすぎる・文字コード不明）。",
          "ファイルを保存し、資格確認端末の出力設定（UTF-8 / Shift_JIS）を確認してください。"},
@@ -463,7 +470,8 @@ std::string_view tr(Lang lang, std::string_view key) {
     for (const auto& e : kCatalogue) {
         if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
     }
-    for (const auto& part : {fallback_catalogue(), report_catalogue(), face_catalogue()}) {
+    for (const auto& part :
+         {fallback_catalogue(), report_catalogue(), face_catalogue(), info_catalogue()}) {
         for (const auto& e : part) {
             if (e.key == key) return lang == Lang::Ja ? e.ja : e.en;
         }

@@ -21,6 +21,7 @@ struct CatalogueEntry {
 std::span<const CatalogueEntry> fallback_catalogue();
 std::span<const CatalogueEntry> report_catalogue();
 std::span<const CatalogueEntry> face_catalogue();
+std::span<const CatalogueEntry> info_catalogue();
 
 // Text for a catalogue key; an unknown key is a bug and returns the key itself.
 std::string_view tr(Lang lang, std::string_view key);

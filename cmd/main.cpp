@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
     cli::add_card_commands(registry);
     cli::add_elig_commands(registry);
     cli::add_consent_commands(registry);
+    cli::add_info_commands(registry);
     cli::add_audit_commands(registry);
     cli::add_store_commands(registry);
     cli::add_fallback_commands(registry);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "bulk_rounds.hpp"
 #include "mynaq/csv.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
@@ -29,12 +30,6 @@ std::string compact_date(std::string d) {
         d.erase(7, 1);
         d.erase(4, 1);
     }
-    return d;
-}
-
-std::string today_compact() {
-    std::string d = format_jst_date(now_seconds());
-    std::erase(d, '-');
     return d;
 }
 
@@ -113,7 +108,7 @@ BulkOutcome run_bulk(Exchange& exchange, Store& store, const std::vector<Reserva
         out.job = *existing;
         out.resumed = true;
     } else {
-        const std::string today = today_compact();
+        const std::string today = detail::today_compact();
         out.job.input_sha256 = input_key;
         out.job.confirmation_date = options.confirmation_date;
         out.job.facility = options.facility;
@@ -153,51 +148,17 @@ BulkOutcome run_bulk(Exchange& exchange, Store& store, const std::vector<Reserva
                                 out.job.upload_suffix));
     }
 
-    for (;;) {
-        if (out.job.download_suffix.empty()) {
-            const std::string today = today_compact();
-            out.job.download_suffix = make_suffix(today, store.next_sequence(today));
-            ++out.job.download_round;
-            store.save_bulk_job(out.job);
-        }
-        report("download");
-        out.result = parse_bulk_result(
-            exchange.exchange({std::string(kBulkDownload), out.job.download_suffix,
-                               // The upload's identifier: the 02res header may echo either
-                               // request's, and with one identifier per job both correlate.
-                               build_bulk_download(options.facility, out.job.reception_number,
-                                                   out.job.upload_identifier)}));
-        if (!out.result.reception_number.empty() &&
-            out.result.reception_number != out.job.reception_number) {
-            throw Error(Errc::MessageInvalid,
-                        fmt::format("the bulk result is for reception number {}, not {}",
-                                    out.result.reception_number, out.job.reception_number));
-        }
-        if (out.result.header.state == FileState::Processing) {
-            if (out.job.state == "done") break;
-            out.job.download_suffix.clear();
-            store.save_bulk_job(out.job);
-            if (std::chrono::steady_clock::now() + options.round_interval > deadline) {
-                throw Error(Errc::OqsTimeout,
-                            fmt::format("the bulk result for reception number {} was still being "
-                                        "processed; run the same command again later to resume",
-                                        out.job.reception_number),
-                            {{"reception_number", out.job.reception_number}});
-            }
-            std::this_thread::sleep_for(options.round_interval);
-            continue;
-        }
-        if (out.result.header.state == FileState::Failed) {
-            out.job.state = "failed";
-            store.save_bulk_job(out.job);
-            throw Error(Errc::OqsFailed,
-                        fmt::format("the bulk result ended with an error: {} {}",
-                                    out.result.header.error_code, out.result.header.error_message),
-                        {{"error_code", out.result.header.error_code},
-                         {"error_message", out.result.header.error_message}});
-        }
-        break;
-    }
+    out.result = detail::download_until_done<BulkResult>(
+        store, out.job, {options.round_interval, deadline}, "the bulk result",
+        [&](const std::string& suffix) {
+            return parse_bulk_result(
+                exchange.exchange({std::string(kBulkDownload), suffix,
+                                   // The upload's identifier: the 02res header may echo either
+                                   // request's, and with one identifier per job both correlate.
+                                   build_bulk_download(options.facility, out.job.reception_number,
+                                                       out.job.upload_identifier)}));
+        },
+        [&] { report("download"); });
 
     std::map<std::string, const BulkUnit*> by_id;
     for (const auto& unit : out.result.units) by_id[unit.echo.arbitrary_identifier] = &unit;
@@ -225,5 +186,15 @@ BulkOutcome run_bulk(Exchange& exchange, Store& store, const std::vector<Reserva
     store.save_bulk_job(out.job);
     return out;
 }
+
+namespace detail {
+
+std::string today_compact() {
+    std::string d = format_jst_date(now_seconds());
+    std::erase(d, '-');
+    return d;
+}
+
+}  // namespace detail
 
 }  // namespace mynaq::oqs

@@ -282,7 +282,7 @@ BulkReferenceResult parse_bulk_reference_result(Document doc) {
 
 namespace {
 
-enum class Column { Reference, Insurer, Symbol, Number, Branch };
+enum class Column { Reference, Insurer, Symbol, Number, Branch, Kana, Birthdate };
 
 struct Alias {
     std::string_view name;
@@ -297,7 +297,10 @@ constexpr std::array kAliases{
     Alias{"保険者番号", Column::Insurer},  Alias{"symbol", Column::Symbol},
     Alias{"記号", Column::Symbol},         Alias{"number", Column::Number},
     Alias{"番号", Column::Number},         Alias{"branch", Column::Branch},
-    Alias{"枝番", Column::Branch},
+    Alias{"枝番", Column::Branch},         Alias{"kana", Column::Kana},
+    Alias{"name_kana", Column::Kana},      Alias{"カナ氏名", Column::Kana},
+    Alias{"フリガナ", Column::Kana},       Alias{"birthdate", Column::Birthdate},
+    Alias{"birth", Column::Birthdate},     Alias{"生年月日", Column::Birthdate},
 };
 
 std::string_view column_label(Column c) {
@@ -311,9 +314,13 @@ std::string_view column_label(Column c) {
         case Column::Number:
             return "number (番号)";
         case Column::Branch:
+            return "branch (枝番)";
+        case Column::Kana:
+            return "kana (カナ氏名)";
+        case Column::Birthdate:
             break;
     }
-    return "branch (枝番)";
+    return "birthdate (生年月日)";
 }
 
 std::string ascii_lower(std::string_view s) {
@@ -332,6 +339,12 @@ std::string ascii_lower(std::string_view s) {
 }  // namespace
 
 std::vector<ReferenceRegistration> parse_reference_csv(std::string_view bytes) {
+    std::vector<ReferenceRegistration> out;
+    for (auto& row : parse_chart_csv(bytes)) out.push_back(std::move(row.registration));
+    return out;
+}
+
+std::vector<ChartCsvRow> parse_chart_csv(std::string_view bytes) {
     std::string text;
     try {
         text = office_text_to_utf8(bytes);
@@ -345,7 +358,7 @@ std::vector<ReferenceRegistration> parse_reference_csv(std::string_view bytes) {
     std::map<Column, std::size_t> column;
     bool have_header = false;
     std::map<std::string, int> seen;  // 照会番号 → line, to catch one number given twice
-    std::vector<ReferenceRegistration> out;
+    std::vector<ChartCsvRow> out;
     int number = 0;
     while (std::getline(lines, line)) {
         ++number;
@@ -397,7 +410,14 @@ std::vector<ReferenceRegistration> parse_reference_csv(std::string_view bytes) {
             bad_line(number, fmt::format("reference number '{}' is already on line {}",
                                          r.reference_number, it->second));
         }
-        out.push_back(std::move(r));
+        ChartCsvRow row{std::move(r), get(Column::Kana), get(Column::Birthdate), number};
+        row.birthdate.erase(std::remove(row.birthdate.begin(), row.birthdate.end(), '-'),
+                            row.birthdate.end());
+        if (!row.birthdate.empty() && (row.birthdate.size() != 8 || !all_digits(row.birthdate))) {
+            bad_line(number, fmt::format("birthdate '{}' is not YYYY-MM-DD or YYYYMMDD",
+                                         get(Column::Birthdate)));
+        }
+        out.push_back(std::move(row));
     }
     if (!have_header) throw Error(Errc::InvalidArgument, "the file is empty: no header row");
     if (out.empty()) {

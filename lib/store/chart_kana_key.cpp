@@ -97,8 +97,8 @@ std::string chart_kana_key(std::string_view kana) {
         if (cp == U' ' || cp == U'\u3000' || cp == U'\t') continue;
         if (cp >= 0xFF66 && cp <= 0xFF9D) {
             key += static_cast<char32_t>(kFullKatakana.at(cp - 0xFF66));
-        } else if ((cp == 0xFF9E || cp == 0xFF9F) && !key.empty()) {
-            const char32_t combined = voiced(key.back(), cp == 0xFF9F);
+        } else if (cp == 0xFF9E || cp == 0xFF9F) {
+            const char32_t combined = key.empty() ? 0 : voiced(key.back(), cp == 0xFF9F);
             if (combined != 0) {
                 key.back() = combined;
             } else {

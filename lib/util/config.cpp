@@ -310,6 +310,28 @@ double number(const std::filesystem::path& file, const YAML::Node& node, const s
     return v;
 }
 
+void parse_info(const std::filesystem::path& file, const YAML::Node& node, InfoConfig& info) {
+    require_map(file, node, "info");
+    for (const auto& e : node) {
+        const auto k = e.first.as<std::string>();
+        if (k != "throttle") invalid(file, e.first, fmt::format("unknown key 'info.{}'", k));
+        require_map(file, e.second, "info.throttle");
+        for (const auto& t : e.second) {
+            const auto tk = t.first.as<std::string>();
+            // 0 turns the throttle off; a week is the most that makes sense for a history.
+            if (tk == "drugs_min") {
+                info.drugs_interval = std::chrono::duration_cast<std::chrono::minutes>(
+                    bounded_ms(file, t.second, "info.throttle.drugs_min", 60'000, 0, 10'080));
+            } else if (tk == "checkups_min") {
+                info.checkups_interval = std::chrono::duration_cast<std::chrono::minutes>(
+                    bounded_ms(file, t.second, "info.throttle.checkups_min", 60'000, 0, 10'080));
+            } else {
+                invalid(file, t.first, fmt::format("unknown key 'info.throttle.{}'", tk));
+            }
+        }
+    }
+}
+
 void parse_face(const std::filesystem::path& file, const YAML::Node& node, FaceConfig& f) {
     require_map(file, node, "face");
     for (const auto& e : node) {
@@ -465,6 +487,8 @@ Config load_config(const std::filesystem::path& file) {
             parse_report(file, value, config.report);
         } else if (key == "face") {
             parse_face(file, value, config.face);
+        } else if (key == "info") {
+            parse_info(file, value, config.info);
         } else {
             // Sections of later features are accepted so one file serves every version.
             continue;

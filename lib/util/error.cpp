@@ -58,6 +58,8 @@ std::string_view errc_name(Errc code) {
             return "UNSUPPORTED";
         case Errc::Forbidden:
             return "FORBIDDEN";
+        case Errc::ConsentMissing:
+            return "CONSENT_MISSING";
         case Errc::MessageInvalid:
             return "MESSAGE_INVALID";
         case Errc::OqsTimeout:

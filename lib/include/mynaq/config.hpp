@@ -98,6 +98,13 @@ struct FaceConfig {
 // The gate names face.quality accepts.
 const std::vector<std::string>& face_quality_gates();
 
+// info: how often 薬剤/健診 information may be asked for one patient; a view within the interval
+// is served from the stored result (OQSDrug2 asks for drugs every 6 h, check-ups once a day).
+struct InfoConfig {
+    std::chrono::minutes drugs_interval{360};      // info.throttle.drugs_min
+    std::chrono::minutes checkups_interval{1440};  // info.throttle.checkups_min
+};
+
 struct Config {
     std::optional<std::string> reader;               // card.reader
     std::chrono::milliseconds apdu_timeout{10'000};  // card.apdu_timeout_ms
@@ -113,6 +120,7 @@ struct Config {
     FallbackConfig fallback;
     ReportConfig report;
     FaceConfig face;
+    InfoConfig info;
     std::optional<std::filesystem::path> source;  // the file this came from
 };
 

@@ -37,6 +37,7 @@ enum class Errc {
     SignatureInvalid,   // the card's signature did not verify against the certificate
     Unsupported,        // the feature is not available on this token/build
     Forbidden,          // refused by policy: would read the 個人番号 or use 照合番号A
+    ConsentMissing,     // the patient's consent to view this information is absent or expired
     MessageInvalid,     // an OQS message is not well-formed, too large, has a DTD or bad encoding
     OqsTimeout,         // the 資格確認端末 or Web API did not answer in time
     OqsFailed,          // the system answered with an error (.err, SegmentOfResult 9)

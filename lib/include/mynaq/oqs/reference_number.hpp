@@ -117,4 +117,16 @@ BulkReferenceResult parse_bulk_reference_result(Document doc);
 // 照会番号 given twice or a file without rows throws Error{InvalidArgument} "line N: …".
 std::vector<ReferenceRegistration> parse_reference_csv(std::string_view bytes);
 
+// The same file read as the clinic's charts: with the optional columns
+//   カナ氏名: kana, name_kana, カナ氏名, フリガナ     生年月日: birthdate, birth, 生年月日
+// (YYYY-MM-DD or YYYYMMDD, returned as yyyyMMdd), which are not sent but let a face result
+// without a 照会番号 find its chart.
+struct ChartCsvRow {
+    ReferenceRegistration registration;
+    std::string name_kana;
+    std::string birthdate;
+    int line = 0;
+};
+std::vector<ChartCsvRow> parse_chart_csv(std::string_view bytes);
+
 }  // namespace mynaq::oqs
