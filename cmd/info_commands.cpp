@@ -58,8 +58,8 @@ int run_info(AppContext& context, const InfoOptions& o, oqs::MedicalInfoKind kin
     options.kind = kind;
     if (kind == oqs::MedicalInfoKind::Drugs) {
         // By default the five years OQS keeps, up to this month.
-        options.from_month = o.from.empty() ? month_before(kDefaultMonths - 1)
-                                            : month_option(o.from, "--from");
+        options.from_month =
+            o.from.empty() ? month_before(kDefaultMonths - 1) : month_option(o.from, "--from");
         options.to_month = o.to.empty() ? month_before(0) : month_option(o.to, "--to");
         options.throttle = context.config.info.drugs_interval;
     } else {
@@ -97,7 +97,8 @@ CLI::App* add_info_command(Registry registry, CLI::App& info, const char* name,
     if (kind == oqs::MedicalInfoKind::Drugs) {
         command->add_option("--from", o->from, "First month (YYYY-MM); default: five years back")
             ->type_name("MONTH");
-        command->add_option("--to", o->to, "Last month (YYYY-MM); default: this month")->type_name("MONTH");
+        command->add_option("--to", o->to, "Last month (YYYY-MM); default: this month")
+            ->type_name("MONTH");
         command->add_flag("--with-treatments", o->with_treatments,
                           "Ask for 診療情報 with the drugs (薬剤＋診療)");
     }

@@ -113,8 +113,10 @@ void print_checkups(const AppContext& context, const oqs::MedicalRetrieval& r) {
         for (const auto& item : c.items) {
             std::string value = item.value;
             if (!item.unit.empty()) value += " " + item.unit;
-            std::cout << "  " << pad_right(item.name.empty() ? item.code : item.name, 30) << "  "
-                      << pad_right(value, 14) << "  " << item.value_name << '\n';
+            std::string line = "  " + pad_right(item.name.empty() ? item.code : item.name, 30) +
+                               "  " + pad_right(value, 14) + "  " + item.value_name;
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            std::cout << line << '\n';
         }
     }
 }

@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig consent audit store fallback report face sim demo'
+            subs='card elig consent info audit store fallback report face sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -61,7 +61,7 @@ _mynaq_spec() {
             vopts='--rounds --wait --lang --config --reader --trace --operator'
             ;;
         'elig')
-            subs='query show list batch watch'
+            subs='query show list batch watch ref unmatched match'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -89,6 +89,31 @@ _mynaq_spec() {
             subs=''
             opts='--help -h --once --interval --mode --all-days --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--interval --mode --lang --config --reader --trace --operator'
+            ;;
+        'elig ref')
+            subs='register list'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'elig ref register')
+            subs=''
+            opts='--help -h --chart --insurer --symbol --number --branch --kana --birthdate --csv --interval --new --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--chart --insurer --symbol --number --branch --kana --birthdate --csv --interval --lang --config --reader --trace --operator'
+            ;;
+        'elig ref list')
+            subs=''
+            opts='--help -h --state --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--state --lang --config --reader --trace --operator'
+            ;;
+        'elig unmatched')
+            subs=''
+            opts='--help -h --date --limit --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--date --limit --lang --config --reader --trace --operator'
+            ;;
+        'elig match')
+            subs=''
+            opts='--help -h --chart --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--chart --lang --config --reader --trace --operator'
             ;;
         'consent')
             subs='record check show list export'
@@ -119,6 +144,21 @@ _mynaq_spec() {
             subs=''
             opts='--help -h --format --out --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--format --out --lang --config --reader --trace --operator'
+            ;;
+        'info')
+            subs='drugs checkups'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'info drugs')
+            subs=''
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --from --to --with-treatments --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --from --to --lang --config --reader --trace --operator'
+            ;;
+        'info checkups')
+            subs=''
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator'
             ;;
         'audit')
             subs='verify list'
@@ -348,6 +388,9 @@ _mynaq_value() {
             ;;
         *:--mode)
             mapfile -t COMPREPLY < <(compgen -W 'copy move' -- "$cur")
+            ;;
+        'elig ref list:--state')
+            mapfile -t COMPREPLY < <(compgen -W 'none pending registered failed' -- "$cur")
             ;;
         *:--category)
             mapfile -t COMPREPLY < <(compgen -W 'drugs diagnosis checkups surgery diagnosis-name infection allergy drug-allergy tests prescriptions limit specific-disease' -- "$cur")

@@ -5,13 +5,17 @@
 function __mynaq_subs
     switch "$argv"
         case ''
-            printf '%s\n' card elig consent audit store fallback report face sim demo
+            printf '%s\n' card elig consent info audit store fallback report face sim demo
         case 'card'
             printf '%s\n' readers info cert pin-status verify-pin photo watch apdu doctor
         case 'elig'
-            printf '%s\n' query show list batch watch
+            printf '%s\n' query show list batch watch ref unmatched match
+        case 'elig ref'
+            printf '%s\n' register list
         case 'consent'
             printf '%s\n' record check show list export
+        case 'info'
+            printf '%s\n' drugs checkups
         case 'audit'
             printf '%s\n' verify list
         case 'store'
@@ -67,6 +71,16 @@ function __mynaq_vopts
             printf '%s\n' --csv --date --interval --lang --config --reader --trace --operator
         case 'elig watch'
             printf '%s\n' --interval --mode --lang --config --reader --trace --operator
+        case 'elig ref'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'elig ref register'
+            printf '%s\n' --chart --insurer --symbol --number --branch --kana --birthdate --csv --interval --lang --config --reader --trace --operator
+        case 'elig ref list'
+            printf '%s\n' --state --lang --config --reader --trace --operator
+        case 'elig unmatched'
+            printf '%s\n' --date --limit --lang --config --reader --trace --operator
+        case 'elig match'
+            printf '%s\n' --chart --lang --config --reader --trace --operator
         case 'consent'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'consent record'
@@ -79,6 +93,12 @@ function __mynaq_vopts
             printf '%s\n' --category --limit --lang --config --reader --trace --operator
         case 'consent export'
             printf '%s\n' --format --out --lang --config --reader --trace --operator
+        case 'info'
+            printf '%s\n' --lang --config --reader --trace --operator
+        case 'info drugs'
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --from --to --lang --config --reader --trace --operator
+        case 'info checkups'
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator
         case 'audit'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'audit verify'
@@ -192,8 +212,9 @@ end
 
 complete -c mynaq -f
 complete -c mynaq -n "__mynaq_at ''" -a card -d 'Read the My Number card through PC/SC'
-complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list'
+complete -c mynaq -n "__mynaq_at ''" -a elig -d 'Eligibility (オンライン資格確認): query, batch, watch the face folder, show, list, 照会番号 and charts'
 complete -c mynaq -n "__mynaq_at ''" -a consent -d 'Consent ledger (閲覧同意): record, check, show, list, export'
+complete -c mynaq -n "__mynaq_at ''" -a info -d 'A patient\'s 薬剤情報 and 特定健診情報 (with their consent)'
 complete -c mynaq -n "__mynaq_at ''" -a audit -d 'Audit trail of the store: verify the hash chain, list records'
 complete -c mynaq -n "__mynaq_at ''" -a store -d 'The store: purge by the retention rules, migrate, copy to another store'
 complete -c mynaq -n "__mynaq_at ''" -a fallback -d 'Outage flows: guided check, 被保険者資格申立書, disaster mode, recheck'
@@ -202,14 +223,14 @@ complete -c mynaq -n "__mynaq_at ''" -a face -d 'Face match: the card photo agai
 complete -c mynaq -n "__mynaq_at ''" -a sim -d 'Simulators for tests, demos and training'
 complete -c mynaq -n "__mynaq_at ''" -a demo -d 'Show the product on embedded defaults: virtual card on a private pcscd, emulated 資格確認端末, SQLite store'
 complete -c mynaq -n "__mynaq_at ''" -s h -l help -d 'Print this help message and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
-complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l version -d 'Display program version information and exit'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l json -d 'Print exactly one JSON document on stdout'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l lang -x -a 'ja en' -d 'Language of messages (ja or en; default: locale)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l config -r -F -d 'Configuration file (YAML)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l reader -x -a '(__mynaq_readers)' -d 'Reader name, or part of it'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -s v -l verbose -d 'Diagnostics on stderr'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'audit list' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l trace -r -F -d 'Write an APDU transcript to FILE (secrets redacted)'
+complete -c mynaq -n "__mynaq_at '' 'card' 'card readers' 'card info' 'card cert' 'card pin-status' 'card verify-pin' 'card photo' 'card watch' 'card apdu' 'card doctor' 'elig' 'elig query' 'elig show' 'elig list' 'elig batch' 'elig watch' 'elig ref' 'elig ref register' 'elig ref list' 'elig unmatched' 'elig match' 'consent' 'consent record' 'consent check' 'consent show' 'consent list' 'consent export' 'info' 'info drugs' 'info checkups' 'audit' 'audit verify' 'store' 'store purge' 'store migrate' 'store copy' 'fallback' 'fallback start' 'fallback list' 'fallback show' 'fallback export' 'fallback recheck' 'fallback actions' 'fallback form' 'fallback update' 'fallback cancel' 'report' 'report usage' 'report level' 'report receipts' 'report receipts set' 'report receipts import' 'report receipts list' 'report notified' 'report notified set' 'report notified import' 'report notified list' 'face' 'face verify' 'face check' 'sim' 'sim card' 'sim run' 'sim oqs' 'sim oqs-api' 'demo'" -l operator -x -d 'Who is at the terminal, for the audit trail (default: configuration, then the login name)'
 complete -c mynaq -n "__mynaq_at 'card'" -a readers -d 'List readers and whether a card is present'
 complete -c mynaq -n "__mynaq_at 'card'" -a info -d 'Token type, ATR, card info, certificate summary, retry counters'
 complete -c mynaq -n "__mynaq_at 'card'" -a cert -d 'The user-authentication certificate (EF 000A)'
@@ -249,6 +270,9 @@ complete -c mynaq -n "__mynaq_at 'elig'" -a show -d 'Show one stored check'
 complete -c mynaq -n "__mynaq_at 'elig'" -a list -d 'List stored checks, newest first'
 complete -c mynaq -n "__mynaq_at 'elig'" -a batch -d '一括照会: confirm a reservations CSV in one request'
 complete -c mynaq -n "__mynaq_at 'elig'" -a watch -d 'Take in face-reader results from the face folder as they arrive'
+complete -c mynaq -n "__mynaq_at 'elig'" -a ref -d '照会番号: register chart ids with OQS so face results carry them'
+complete -c mynaq -n "__mynaq_at 'elig'" -a unmatched -d 'Face results not tied to one chart (several candidates or none)'
+complete -c mynaq -n "__mynaq_at 'elig'" -a match -d 'Tie a stored check to a chart (staff\'s choice)'
 complete -c mynaq -n "__mynaq_at 'elig'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'elig query'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'elig query'" -l insurer -x -d '保険者番号 (6 or 8 digits)'
@@ -276,6 +300,27 @@ complete -c mynaq -n "__mynaq_at 'elig watch'" -l once -d 'Take in what is there
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l interval -x -d 'Seconds between scans when no change is notified (default 1)'
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l mode -x -a 'copy move' -d 'copy (leave files) or move (to oqs.folder.face_done)'
 complete -c mynaq -n "__mynaq_at 'elig watch'" -l all-days -d 'Also take in files read on earlier days'
+complete -c mynaq -n "__mynaq_at 'elig ref'" -a register -d 'Register one chart (OQSsiimm01) or a CSV of charts (OQSmuimm01/02)'
+complete -c mynaq -n "__mynaq_at 'elig ref'" -a list -d 'List the charts and their registration state'
+complete -c mynaq -n "__mynaq_at 'elig ref'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l chart -x -d 'The chart id to register as 照会番号 (≤ 50 characters)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l insurer -x -d '保険者番号 (6 or 8 digits)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l symbol -r -F -d '記号 (omit when the card has none)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l kana -x -d 'カナ氏名, kept with the chart for matching (not sent)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l birthdate -x -d '生年月日, kept with the chart (not sent)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l csv -r -F -d 'Charts: chart,insurer,symbol,number,branch[,kana,birthdate]; UTF-8 or Shift_JIS, Japanese headers accepted'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l interval -x -d 'Seconds between 処理中 rounds (default 2)'
+complete -c mynaq -n "__mynaq_at 'elig ref register'" -l new -d 'With --csv: submit again even if this file was submitted'
+complete -c mynaq -n "__mynaq_at 'elig ref list'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig ref list'" -l state -x -a 'none pending registered failed' -d 'Only charts in this registration state'
+complete -c mynaq -n "__mynaq_at 'elig unmatched'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig unmatched'" -l date -x -d 'Only results of this day (JST)'
+complete -c mynaq -n "__mynaq_at 'elig unmatched'" -l limit -x -d 'At most this many (default 100)'
+complete -c mynaq -n "__mynaq_at 'elig match'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'elig match'" -l chart -x -d 'The chart it belongs to'
 complete -c mynaq -n "__mynaq_at 'consent'" -a record -d 'Record consent given orally, in writing or in マイナポータル (prompt or flags)'
 complete -c mynaq -n "__mynaq_at 'consent'" -a check -d 'Is consent valid now? Exit status 0 valid, 1 not valid'
 complete -c mynaq -n "__mynaq_at 'consent'" -a show -d 'Latest state of every category and the history'
@@ -319,6 +364,28 @@ complete -c mynaq -n "__mynaq_at 'consent list'" -l limit -x -d 'At most this ma
 complete -c mynaq -n "__mynaq_at 'consent export'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'consent export'" -l format -x -a 'csv json' -d 'csv (UTF-8 with BOM) or json (default csv)'
 complete -c mynaq -n "__mynaq_at 'consent export'" -l out -r -F -d 'Write to FILE (mode 0600) instead of stdout'
+complete -c mynaq -n "__mynaq_at 'info'" -a drugs -d 'Medication history (薬剤情報), newest first'
+complete -c mynaq -n "__mynaq_at 'info'" -a checkups -d '特定健診 results by year'
+complete -c mynaq -n "__mynaq_at 'info'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l reference -x -d '照会番号 (ReferenceNumber)'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l from -x -d 'First month (YYYY-MM); default: five years back'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l to -x -d 'Last month (YYYY-MM); default: this month'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l with-treatments -d 'Ask for 診療情報 with the drugs (薬剤＋診療)'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -s h -l help -d 'Print this help message and exit'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l reference -x -d '照会番号 (ReferenceNumber)'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l insurer -x -d '保険者番号'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l symbol -r -F -d '記号'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l number -r -F -d '番号'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l branch -x -d '枝番'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
 complete -c mynaq -n "__mynaq_at 'audit'" -a verify -d 'Walk the hash chain; exit status 0 intact, 1 broken (first bad record shown)'
 complete -c mynaq -n "__mynaq_at 'audit'" -a list -d 'List audit records, oldest first'
 complete -c mynaq -n "__mynaq_at 'audit'" -s h -l help -d 'Print this help message and exit'
