@@ -182,7 +182,8 @@ void add_store_commands(Registry registry) {
         ->check(CLI::Range(1, 100));
     purge
         ->add_option("--other-years", p->other_years,
-                     "Keep consents, intake and bulk jobs this many years (default 3)")
+                     "Keep consents, intake, bulk jobs and medical information results this many "
+                     "years (default 3)")
         ->type_name("N")
         ->check(CLI::Range(1, 100));
     purge->add_flag("--yes", p->yes, "Do not ask for confirmation (needed without a terminal)");
