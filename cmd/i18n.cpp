@@ -216,8 +216,10 @@ constexpr std::array kCatalogue{
     Entry{"store.purge_cancelled", "中止しました。何も削除していません。",
           "Cancelled: nothing was deleted."},
     Entry{"store.purge_done",
-          "削除しました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件",
-          "Deleted: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback cases"},
+          "削除しました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件、"
+          "薬剤・健診情報 {}件",
+          "Deleted: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback cases, "
+          "{} medical information results"},
     Entry{"store.purge_refused", "保存期間の規則により、まだ削除できない記録があります。",
           "The retention rules still keep some of these records."},
     Entry{"store.purge_refused_hint",
@@ -227,11 +229,13 @@ constexpr std::array kCatalogue{
           "The store {} is at schema version {}."},
     Entry{"store.migrated_unknown", "記録用データベース {} を更新しました（版は不明）。",
           "The store {} is up to date (its version is not reported)."},
-    Entry{"store.copied",
-          "{} へコピーしました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件、"
-          "レセプト件数 {}件、通知された利用率 {}件、監査記録 {}件",
-          "Copied to {}: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback "
-          "cases, {} receipt counts, {} notified rates, {} audit records"},
+    Entry{
+        "store.copied",
+        "{} へコピーしました: 資格確認 {}件、同意 {}件、取込 {}件、一括照会 {}件、代替確認 {}件、"
+        "レセプト件数 {}件、通知された利用率 {}件、カルテ {}件、薬剤・健診情報 {}件、監査記録 {}件",
+        "Copied to {}: {} checks, {} consents, {} intake records, {} bulk jobs, {} fallback "
+        "cases, {} receipt counts, {} notified rates, {} charts, {} medical information "
+        "results, {} audit records"},
     Entry{"store.copy_refused", "コピー先の記録用データベースが空ではありません。",
           "The target store is not empty."},
     Entry{"store.copy_refused_hint", "新しい空のデータベースを指定してください。",

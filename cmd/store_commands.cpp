@@ -84,11 +84,12 @@ int run_purge(AppContext& context, const PurgeOptions& o) {
                              {"consents", report.consents},
                              {"intake", report.intake},
                              {"bulk_jobs", report.bulk_jobs},
-                             {"fallback_cases", report.fallback_cases}}}});
+                             {"fallback_cases", report.fallback_cases},
+                             {"medical_results", report.medical_results}}}});
     } else {
         std::cout << fmt::format(fmt::runtime(std::string(context.t("store.purge_done"))),
                                  report.checks, report.consents, report.intake, report.bulk_jobs,
-                                 report.fallback_cases)
+                                 report.fallback_cases, report.medical_results)
                   << '\n';
     }
     return 0;
@@ -137,6 +138,8 @@ int run_copy(AppContext& context, const std::string& url) {
                              {"fallback_cases", report.fallback_cases},
                              {"receipts", report.receipts},
                              {"notified", report.notified},
+                             {"charts", report.charts},
+                             {"medical_results", report.medical_results},
                              {"audit", report.audit}}},
                            {"audit_ok", v.ok},
                            {"first_bad_seq", v.first_bad_seq},
@@ -145,7 +148,8 @@ int run_copy(AppContext& context, const std::string& url) {
         std::cout << fmt::format(fmt::runtime(std::string(context.t("store.copied"))),
                                  without_password(url), report.checks, report.consents,
                                  report.intake, report.bulk_jobs, report.fallback_cases,
-                                 report.receipts, report.notified, report.audit)
+                                 report.receipts, report.notified, report.charts,
+                                 report.medical_results, report.audit)
                   << '\n';
         std::cout << (v.ok
                           ? fmt::format(fmt::runtime(std::string(context.t("audit.ok"))), v.records)
@@ -178,7 +182,8 @@ void add_store_commands(Registry registry) {
         ->check(CLI::Range(1, 100));
     purge
         ->add_option("--other-years", p->other_years,
-                     "Keep consents, intake and bulk jobs this many years (default 3)")
+                     "Keep consents, intake, bulk jobs and medical information results this many "
+                     "years (default 3)")
         ->type_name("N")
         ->check(CLI::Range(1, 100));
     purge->add_flag("--yes", p->yes, "Do not ask for confirmation (needed without a terminal)");

@@ -403,7 +403,7 @@ complete -c mynaq -n "__mynaq_at 'store'" -s h -l help -d 'Print this help messa
 complete -c mynaq -n "__mynaq_at 'store purge'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'store purge'" -l before -x -d 'Delete records from before this day (JST)'
 complete -c mynaq -n "__mynaq_at 'store purge'" -l claims-years -x -d 'Keep checks and fallback cases this many years (default 5)'
-complete -c mynaq -n "__mynaq_at 'store purge'" -l other-years -x -d 'Keep consents, intake and bulk jobs this many years (default 3)'
+complete -c mynaq -n "__mynaq_at 'store purge'" -l other-years -x -d 'Keep consents, intake, bulk jobs and medical information results this many years (default 3)'
 complete -c mynaq -n "__mynaq_at 'store purge'" -l yes -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c mynaq -n "__mynaq_at 'store migrate'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'store copy'" -s h -l help -d 'Print this help message and exit'

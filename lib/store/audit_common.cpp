@@ -139,7 +139,8 @@ std::string purge_detail(std::string_view before, const PurgeCutoffs& cutoffs,
                           {"consents", report.consents},
                           {"intake", report.intake},
                           {"bulk_jobs", report.bulk_jobs},
-                          {"fallback_cases", report.fallback_cases}}
+                          {"fallback_cases", report.fallback_cases},
+                          {"medical_results", report.medical_results}}
         .dump();
 }
 

@@ -19,6 +19,31 @@ bool one_of(std::string_view value, std::initializer_list<std::string_view> allo
     return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
 
+// The blanks patient_key() trims from a 照会番号 (space, tab, ideographic space): a 個人番号
+// typed with a stray blank around it is still one.
+std::string_view without_blanks_around(std::string_view s) {
+    constexpr std::string_view kIdeographicSpace = "\u3000";
+    for (;;) {
+        if (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+            s.remove_prefix(1);
+        } else if (s.starts_with(kIdeographicSpace)) {
+            s.remove_prefix(kIdeographicSpace.size());
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+            s.remove_suffix(1);
+        } else if (s.ends_with(kIdeographicSpace)) {
+            s.remove_suffix(kIdeographicSpace.size());
+        } else {
+            break;
+        }
+    }
+    return s;
+}
+
 }  // namespace
 
 std::array<const std::string*, kChartColumnCount> chart_fields(const ChartRecord& c) {
@@ -40,11 +65,16 @@ std::array<std::string*, kChartColumnCount> chart_fields(ChartRecord& c) {
 void require_chart(const ChartRecord& chart) {
     if (chart.chart_id.empty()) throw Error(Errc::InvalidArgument, "a chart needs its id");
     if (chart.chart_id.size() > kMaxChartIdBytes) {
+        // The start of the id, cut before a UTF-8 continuation byte, not inside a character.
+        std::size_t cut = 20;
+        while (cut > 0 && (static_cast<unsigned char>(chart.chart_id[cut]) & 0xC0U) == 0x80U) {
+            --cut;
+        }
         throw Error(Errc::InvalidArgument,
                     fmt::format("the chart id {}… is too long for a 照会番号",
-                                chart.chart_id.substr(0, 20)));
+                                chart.chart_id.substr(0, cut)));
     }
-    if (looks_like_individual_number(chart.chart_id)) {
+    if (looks_like_individual_number(without_blanks_around(chart.chart_id))) {
         throw Error(Errc::Forbidden,
                     "a chart id that looks like a 個人番号 (12 digits with a valid check digit) "
                     "is refused: the 個人番号 must never be stored");

@@ -28,7 +28,9 @@ char32_t next_code_point(std::string_view text, std::size_t& i) {
     const unsigned char lead = byte(i);
     int length = 1;
     char32_t cp = lead;
-    if (lead >= 0xF0 && lead < 0xF8) {
+    if (lead >= 0xF8) {
+        // Not a lead byte in UTF-8: read as itself, like a stray continuation byte.
+    } else if (lead >= 0xF0) {
         length = 4;
         cp = lead & 0x07U;
     } else if (lead >= 0xE0) {

@@ -20,6 +20,8 @@ public:
         report_.fallback_cases += static_cast<std::int64_t>(batch.fallback_cases.size());
         report_.receipts += static_cast<std::int64_t>(batch.receipts.size());
         report_.notified += static_cast<std::int64_t>(batch.notified.size());
+        report_.charts += static_cast<std::int64_t>(batch.charts.size());
+        report_.medical_results += static_cast<std::int64_t>(batch.medical_results.size());
         report_.audit += static_cast<std::int64_t>(batch.audit.size());
         return true;
     }

@@ -2,6 +2,7 @@
 // one snapshot and written in one transaction.
 #include <fmt/format.h>
 
+#include "chart_common.hpp"
 #include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "postgres_store.hpp"
@@ -45,6 +46,12 @@ void read_receipt_row(const Result& r, int row, StoreRows& rows) {
 void read_notified_row(const Result& r, int row, StoreRows& rows) {
     rows.notified.push_back(read_notified_rate(r, row));
 }
+void read_chart_row(const Result& r, int row, StoreRows& rows) {
+    rows.charts.push_back(read_chart(r, row));
+}
+void read_medical_result_row(const Result& r, int row, StoreRows& rows) {
+    rows.medical_results.push_back(read_medical_result(r, row));
+}
 void read_audit_row(const Result& r, int row, StoreRows& rows) {
     rows.audit.push_back(read_audit(r, row));
 }
@@ -82,6 +89,11 @@ public:
             Phase{fmt::format("SELECT {} FROM report_notified ORDER BY site, month",
                               kNotifiedColumns),
                   kAuditBatchRows, &read_notified_row},
+            Phase{fmt::format("SELECT {} FROM charts ORDER BY chart_id", kChartColumns),
+                  kAuditBatchRows, &read_chart_row},
+            // Results carry the document as received (a PDF base64-encoded), like checks.
+            Phase{fmt::format("SELECT {} FROM medical_results ORDER BY id", kMedicalResultColumns),
+                  kBatchRows, &read_medical_result_row},
             Phase{fmt::format("SELECT {} FROM audit ORDER BY seq", kAuditColumns), kAuditBatchRows,
                   &read_audit_row},
         };
@@ -144,6 +156,7 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
         " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
         " + (SELECT count(*) FROM report_receipts) + (SELECT count(*) FROM report_notified)"
+        " + (SELECT count(*) FROM charts) + (SELECT count(*) FROM medical_results)"
         " + (SELECT count(*) FROM audit)",
         "cannot count the records of the target store");
     if (count.int64(0, 0) != 0) {
@@ -165,6 +178,14 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
     // person_key is not part of CheckRecord: it is derived again, by the same rule.
     const auto insert_check = fmt::format("INSERT INTO checks ({}, person_key) VALUES ({}, ${})",
                                           check_names, check_params, index);
+    // kana_key is not part of ChartRecord: it is derived again, by the same rule.
+    const auto insert_chart = fmt::format(
+        "INSERT INTO charts ({}, kana_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+        " $12, $13, $14)",
+        kChartColumns);
+    const auto insert_medical_result = fmt::format(
+        "INSERT INTO medical_results ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        kMedicalResultColumns);
 
     StoreRows batch;
     while (rows.next(batch)) {
@@ -274,6 +295,27 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
                     .add(n.updated_by),
                 "cannot copy a notified rate");
         }
+        for (const auto& chart : batch.charts) {
+            Params params;
+            for (const std::string* field : chart_fields(chart)) params.add(*field);
+            params.add(chart_kana_key(chart.name_kana));
+            (void)conn_.query(insert_chart, params, "cannot copy a chart");
+        }
+        for (const auto& m : batch.medical_results) {
+            (void)conn_.query(insert_medical_result,
+                              Params{}
+                                  .add(m.id)
+                                  .add(m.patient_key)
+                                  .add(m.kind)
+                                  .add(m.fetched_at)
+                                  .add(m.from_month)
+                                  .add(m.to_month)
+                                  .add(m.format)
+                                  .add(m.request_id)
+                                  .add(m.document)
+                                  .add(m.fetched_by),
+                              "cannot copy a medical information result");
+        }
         for (const auto& r : batch.audit) {
             (void)conn_.query(
                 fmt::format("INSERT INTO audit ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -291,7 +333,8 @@ void PostgresStore::import_rows(StoreRowReader& rows) {
         }
     }
     // Explicit ids leave the identity counters behind; new rows must start after the copies.
-    for (const char* table : {"checks", "consents", "bulk_jobs", "fallback_cases"}) {
+    for (const char* table :
+         {"checks", "consents", "bulk_jobs", "fallback_cases", "medical_results"}) {
         (void)conn_.query(fmt::format("SELECT setval(pg_get_serial_sequence('{0}', 'id'),"
                                       " coalesce(max(id), 0) + 1, false) FROM {0}",
                                       table),

@@ -1,6 +1,6 @@
 // Internal to lib/store: the PostgreSQL schema, as the same ordered list of versions as the
 // SQLite one (1: checks, intake, bulk jobs, sequences; 2: audit trail and consents; 3: fallback
-// cases; 4: usage-rate reports).
+// cases; 4: usage-rate reports; 5: charts, check matches, medical results).
 #pragma once
 
 #include "postgres.hpp"

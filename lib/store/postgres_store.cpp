@@ -522,6 +522,8 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
         "recorded_at <> '' AND substr(recorded_at, 1, 10) < $1";
     constexpr std::string_view old_bulk = "created_at <> '' AND substr(created_at, 1, 10) < $1";
     constexpr std::string_view old_fallback = "case_date <> '' AND case_date < $1";
+    constexpr std::string_view old_medical_result =
+        "fetched_at <> '' AND substr(fetched_at, 1, 10) < $1";
 
     Transaction tx(conn_);
     // Checked under the head lock: nothing can be added between the check and the delete.
@@ -568,6 +570,14 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
         n > 0) {
         refuse_purge("bulk jobs", rules.other_years, "other records", n, cutoffs.other, before);
     }
+    if (const auto n = kept(fmt::format("SELECT count(*) FROM medical_results WHERE {} AND "
+                                        "substr(fetched_at, 1, 10) >= $2",
+                                        old_medical_result),
+                            cutoffs.other);
+        n > 0) {
+        refuse_purge("medical information results", rules.other_years, "other records", n,
+                     cutoffs.other, before);
+    }
 
     PurgeReport report;
     const auto remove = [&](const std::string& sql) {
@@ -580,6 +590,9 @@ PurgeReport PostgresStore::purge(const std::string& before, const RetentionRules
     report.bulk_jobs = remove(fmt::format("DELETE FROM bulk_jobs WHERE {}", old_bulk));
     report.fallback_cases =
         remove(fmt::format("DELETE FROM fallback_cases WHERE {}", old_fallback));
+    report.medical_results =
+        remove(fmt::format("DELETE FROM medical_results WHERE {}", old_medical_result));
+    // Charts are master data, not records of an event: never purged.
     append_audit(head, "store.purge", "store", purge_detail(before, cutoffs, report));
     tx.commit();
     return report;

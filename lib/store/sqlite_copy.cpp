@@ -3,12 +3,14 @@
 // the tables directly rather than through the audited API.
 #include <fmt/format.h>
 
+#include "chart_common.hpp"
 #include "check_columns.hpp"
 #include "fallback_common.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
 #include "report_common.hpp"
 #include "sqlite.hpp"
+#include "sqlite_charts.hpp"
 #include "sqlite_fallback.hpp"
 #include "sqlite_report.hpp"
 
@@ -16,9 +18,12 @@ namespace mynaq {
 
 namespace {
 
+using store::detail::chart_fields;
 using store::detail::Database;
+using store::detail::kChartColumns;
 using store::detail::kCheckColumns;
 using store::detail::kFallbackColumns;
+using store::detail::kMedicalResultColumns;
 using store::detail::kNotifiedColumns;
 using store::detail::kReceiptColumns;
 using store::detail::Statement;
@@ -106,6 +111,14 @@ void read_notified_row(const Statement& stmt, StoreRows& rows) {
     rows.notified.push_back(store::detail::read_notified_rate(stmt));
 }
 
+void read_chart_row(const Statement& stmt, StoreRows& rows) {
+    rows.charts.push_back(store::detail::read_chart(stmt));
+}
+
+void read_medical_result_row(const Statement& stmt, StoreRows& rows) {
+    rows.medical_results.push_back(store::detail::read_medical_result(stmt));
+}
+
 void read_audit_row(const Statement& stmt, StoreRows& rows) {
     AuditRecord r;
     r.seq = stmt.int64(0);
@@ -153,6 +166,11 @@ public:
             Phase{fmt::format("SELECT {} FROM report_notified ORDER BY site, month",
                               kNotifiedColumns),
                   kAuditBatchRows, &read_notified_row},
+            Phase{fmt::format("SELECT {} FROM charts ORDER BY chart_id", kChartColumns),
+                  kAuditBatchRows, &read_chart_row},
+            // Results carry the document as received (a PDF base64-encoded), like checks.
+            Phase{fmt::format("SELECT {} FROM medical_results ORDER BY id", kMedicalResultColumns),
+                  kBatchRows, &read_medical_result_row},
             Phase{"SELECT seq, at, operator, action, object, detail, prev_hash, hash FROM audit"
                   " ORDER BY seq",
                   kAuditBatchRows, &read_audit_row},
@@ -310,6 +328,32 @@ void insert_rows(const Database& db, const StoreRows& rows) {
             .bind(8, n.updated_by)
             .run("cannot copy a notified rate");
     }
+    for (const auto& chart : rows.charts) {
+        // kana_key is not part of ChartRecord: it is derived again, by the same rule.
+        auto stmt = db.prepare(fmt::format(
+            "INSERT INTO charts ({}, kana_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            kChartColumns));
+        int index = 1;
+        for (const std::string* field : chart_fields(chart)) stmt.bind(index++, *field);
+        stmt.bind(index, chart_kana_key(chart.name_kana));
+        stmt.run("cannot copy a chart");
+    }
+    for (const auto& m : rows.medical_results) {
+        db.prepare(fmt::format("INSERT INTO medical_results ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                               " ?)",
+                               kMedicalResultColumns))
+            .bind(1, m.id)
+            .bind(2, m.patient_key)
+            .bind(3, m.kind)
+            .bind(4, m.fetched_at)
+            .bind(5, m.from_month)
+            .bind(6, m.to_month)
+            .bind(7, m.format)
+            .bind(8, m.request_id)
+            .bind(9, m.document)
+            .bind(10, m.fetched_by)
+            .run("cannot copy a medical information result");
+    }
     for (const auto& r : rows.audit) {
         db.prepare(
               "INSERT INTO audit (seq, at, operator, action, object, detail, prev_hash, hash)"
@@ -340,6 +384,7 @@ void Store::import_rows(StoreRowReader& rows) {
         " + (SELECT count(*) FROM consents) + (SELECT count(*) FROM bulk_jobs)"
         " + (SELECT count(*) FROM sequences) + (SELECT count(*) FROM fallback_cases)"
         " + (SELECT count(*) FROM report_receipts) + (SELECT count(*) FROM report_notified)"
+        " + (SELECT count(*) FROM charts) + (SELECT count(*) FROM medical_results)"
         " + (SELECT count(*) FROM audit)");
     count.step("cannot count the records of the target store");
     if (count.int64(0) != 0) {

@@ -13,6 +13,8 @@ namespace {
 // A row whose date is unknown ('') is never old enough to delete.
 constexpr std::string_view kOldCheck = "checked_at <> '' AND substr(checked_at, 1, 10) < :before";
 constexpr std::string_view kOldFallback = "case_date <> '' AND case_date < :before";
+constexpr std::string_view kOldMedicalResult =
+    "fetched_at <> '' AND substr(fetched_at, 1, 10) < :before";
 
 std::int64_t count(const Database& db, const std::string& sql, const std::string& before,
                    const std::string& cutoff) {
@@ -84,6 +86,15 @@ PurgeReport purge_records(const Database& db, const std::string& before,
         n > 0) {
         refuse_purge("bulk jobs", rules.other_years, "other records", n, cutoffs.other, before);
     }
+    if (const auto n = count(db,
+                             fmt::format("SELECT count(*) FROM medical_results WHERE {} AND "
+                                         "substr(fetched_at, 1, 10) >= :cutoff",
+                                         kOldMedicalResult),
+                             before, cutoffs.other);
+        n > 0) {
+        refuse_purge("medical information results", rules.other_years, "other records", n,
+                     cutoffs.other, before);
+    }
 
     PurgeReport report;
     // Intake rows refer to their checks, so they go first.
@@ -99,6 +110,9 @@ PurgeReport purge_records(const Database& db, const std::string& before,
                               before);
     report.fallback_cases =
         remove(db, fmt::format("DELETE FROM fallback_cases WHERE {}", kOldFallback), before);
+    report.medical_results =
+        remove(db, fmt::format("DELETE FROM medical_results WHERE {}", kOldMedicalResult), before);
+    // Charts are master data, not records of an event: never purged.
     // Audit records are never purged, whatever their age: the chain is the evidence of what
     // was done to the store, this purge included, and cutting its start would break it.
     append_audit(db, operator_name, "store.purge", "store", purge_detail(before, cutoffs, report));

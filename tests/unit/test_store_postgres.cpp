@@ -53,7 +53,7 @@ private:
 };
 
 // Every string field of CheckRecord, listed here independently of the stores' own lists.
-const std::array<std::string CheckRecord::*, 29> kFields = {
+const std::array<std::string CheckRecord::*, 33> kFields = {
     &CheckRecord::checked_at,
     &CheckRecord::facility,
     &CheckRecord::method,
@@ -83,6 +83,10 @@ const std::array<std::string CheckRecord::*, 29> kFields = {
     &CheckRecord::consents_json,
     &CheckRecord::coverage_json,
     &CheckRecord::raw_xml,
+    &CheckRecord::chart_id,
+    &CheckRecord::match_state,
+    &CheckRecord::match_rule,
+    &CheckRecord::match_candidates,
 };
 
 ConsentRecord consent_of(std::string key, std::string category, std::string flag) {
@@ -1149,4 +1153,435 @@ TEST_CASE("store postgres fallback copy from SQLite keeps cases and moves the id
         "INSERT INTO fallback_cases (case_date, state, created_at, updated_at) VALUES "
         "('2026-11-30', 'queued', '2026-11-30T09:00:00+09:00', '2026-11-30T09:00:00+09:00')");
     CHECK(test::error_code_of([&] { copy_store(*source, *other); }) == Errc::Forbidden);
+}
+
+namespace {
+
+ChartRecord chart_of(std::string id, std::string kana, std::string birthdate) {
+    ChartRecord c;
+    c.chart_id = std::move(id);
+    c.name_kana = std::move(kana);
+    c.birthdate = std::move(birthdate);
+    return c;
+}
+
+MedicalResultRecord medical_of(std::string patient, std::string kind, std::string document) {
+    MedicalResultRecord r;
+    r.patient_key = std::move(patient);
+    r.kind = std::move(kind);
+    r.format = "xml";
+    r.from_month = "202601";
+    r.to_month = "202611";
+    r.request_id = "REQ-" + r.kind;
+    r.document = std::move(document);
+    return r;
+}
+
+std::vector<std::string> chart_ids(const std::vector<ChartRecord>& charts) {
+    std::vector<std::string> out;
+    for (const auto& c : charts) out.push_back(c.chart_id);
+    return out;
+}
+
+std::vector<std::string> chart_ids_where(const Store& store, const auto& set) {
+    ChartFilter filter;
+    set(filter);
+    return chart_ids(store.list_charts(filter));
+}
+
+void check_same(const ChartRecord& a, const ChartRecord& b) {
+    CHECK(a.chart_id == b.chart_id);
+    CHECK(a.name_kana == b.name_kana);
+    CHECK(a.birthdate == b.birthdate);
+    CHECK(a.insurer_number == b.insurer_number);
+    CHECK(a.card_symbol == b.card_symbol);
+    CHECK(a.identification_number == b.identification_number);
+    CHECK(a.branch_number == b.branch_number);
+    CHECK(a.ref_state == b.ref_state);
+    CHECK(a.ref_code == b.ref_code);
+    CHECK(a.ref_message == b.ref_message);
+    CHECK(a.reception_number == b.reception_number);
+    CHECK(a.updated_at == b.updated_at);
+    CHECK(a.updated_by == b.updated_by);
+}
+
+void check_same(const MedicalResultRecord& a, const MedicalResultRecord& b) {
+    CHECK(a.id == b.id);
+    CHECK(a.patient_key == b.patient_key);
+    CHECK(a.kind == b.kind);
+    CHECK(a.fetched_at == b.fetched_at);
+    CHECK(a.from_month == b.from_month);
+    CHECK(a.to_month == b.to_month);
+    CHECK(a.format == b.format);
+    CHECK(a.request_id == b.request_id);
+    CHECK(a.document == b.document);
+    CHECK(a.fetched_by == b.fetched_by);
+}
+
+std::vector<std::string> actions_of(const Store& store) {
+    std::vector<std::string> out;
+    for (const auto& a : all_audit(store)) out.push_back(a.action);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("store postgres charts save upserts by id and list_charts filters like SQLite") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    store->set_operator("受付 鈴木");
+    auto yamada = chart_of("C-1", "ヤマダ　タロウ", "19800101");
+    yamada.insurer_number = "  139998";
+    yamada.identification_number = " 1001 ";
+    yamada.ref_state = "registered";
+    auto yamada2 = chart_of("C-2", "ヤマダタロウ", "19750505");
+    yamada2.ref_state = "pending";
+    auto park = chart_of("C-3", "パク　ハナ", "19900202");
+    park.ref_state = "failed";
+    park.ref_code = "EBUK0001";
+    park.ref_message = "照会番号が重複しています";
+    store->save_charts({yamada, yamada2, park, chart_of("C-4", "バク　ハナ", "19900202")});
+    CHECK(db.exec("SELECT kana_key FROM charts WHERE chart_id = 'C-1'") == "ヤマダタロウ");
+
+    using Ids = std::vector<std::string>;
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.name_kana = "ﾔﾏﾀﾞ ﾀﾛｳ"; }) ==
+          Ids{"C-1", "C-2"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) {
+              f.name_kana = "ﾔﾏﾀﾞ ﾀﾛｳ";
+              f.birthdate = "19800101";
+          }) == Ids{"C-1"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.name_kana = "ﾊﾟｸ ﾊﾅ"; }) == Ids{"C-3"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.name_kana = "ﾊﾞｸ ﾊﾅ"; }) == Ids{"C-4"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) {
+              f.insurer_number = "139998";
+              f.identification_number = "1001";
+          }) == Ids{"C-1"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) {
+              f.insurer_number = " 139998 ";
+              f.identification_number = "  1001";
+          }) == Ids{"C-1"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.insurer_number = "13999"; }).empty());
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.ref_state = "pending"; }) == Ids{"C-2"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.ref_state = ""; }) == Ids{"C-4"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.limit = 3; }) == Ids{"C-1", "C-2", "C-3"});
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.limit = 0; }).size() == 4);
+    const auto failed = store->chart("C-3");
+    REQUIRE(failed.has_value());
+    CHECK(failed->ref_code == "EBUK0001");
+    CHECK(failed->ref_message == "照会番号が重複しています");
+    CHECK(failed->updated_by == "受付 鈴木");
+    CHECK_FALSE(store->chart("C-9").has_value());
+
+    // ON CONFLICT replaces every column, the derived kana key included.
+    auto renamed = chart_of("C-1", "ヤマダ　ジロウ", "19800102");
+    renamed.ref_state = "failed";
+    store->save_charts({renamed});
+    CHECK(db.number("SELECT count(*) FROM charts") == 4);
+    const auto back = store->chart("C-1");
+    REQUIRE(back.has_value());
+    CHECK(back->name_kana == "ヤマダ　ジロウ");
+    CHECK(back->birthdate == "19800102");
+    CHECK(back->insurer_number.empty());
+    CHECK(back->identification_number.empty());
+    CHECK(back->ref_state == "failed");
+    CHECK(db.exec("SELECT kana_key FROM charts WHERE chart_id = 'C-1'") == "ヤマダジロウ");
+    CHECK(chart_ids_where(*store, [](ChartFilter& f) { f.name_kana = "ﾔﾏﾀﾞ ﾀﾛｳ"; }) == Ids{"C-2"});
+
+    // A 個人番号 as the id: refused before anything is written.
+    const auto seq = store->audit_head().seq;
+    CHECK(test::error_code_of([&] {
+              store->save_charts({chart_of("C-5", "", ""), chart_of(" 123456789018", "", "")});
+          }) == Errc::Forbidden);
+    CHECK(test::error_code_of([&] { store->save_charts({chart_of("", "", "")}); }) ==
+          Errc::InvalidArgument);
+    CHECK(store->audit_head().seq == seq);
+    CHECK(db.number("SELECT count(*) FROM charts") == 4);
+
+    const auto saves = all_audit(*store);
+    REQUIRE(saves.size() == 5);
+    for (const auto& a : saves) {
+        CHECK(a.action == "chart.save");
+        CHECK(a.detail.find("ヤマダ") == std::string::npos);
+    }
+    CHECK(saves[4].object == "chart:C-1");
+    CHECK(saves[4].detail.find(R"("ref_state":"failed")") != std::string::npos);
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres set_check_match, match_states and an unknown check") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    const auto a =
+        store->add_check(simple_record("2026-11-30T09:00:00+09:00", "A", "", "", "", "", "face"));
+    const auto b =
+        store->add_check(simple_record("2026-11-30T10:00:00+09:00", "B", "", "", "", "", "face"));
+    const auto c =
+        store->add_check(simple_record("2026-11-30T11:00:00+09:00", "C", "", "", "", "", "face"));
+    CHECK(store->check(a)->match_state.empty());
+
+    store->set_check_match(a, {"C-1", "matched", "reference", {}});
+    store->set_check_match(b, {"", "ambiguous", "insurance", {"C-1", "C-2"}});
+    auto back = store->check(b);
+    REQUIRE(back.has_value());
+    CHECK(back->match_state == "ambiguous");
+    CHECK(back->match_rule == "insurance");
+    CHECK(back->chart_id.empty());
+    CHECK(back->match_candidates == R"(["C-1","C-2"])");
+    CHECK(store->check(a)->chart_id == "C-1");
+
+    CheckFilter open;
+    open.match_states = {"ambiguous", "unmatched"};
+    CHECK(names_of(store->list_checks(open)) == std::vector<std::string>{"B"});
+    CheckFilter never;
+    never.match_states = {""};
+    CHECK(names_of(store->list_checks(never)) == std::vector<std::string>{"C"});
+    CheckFilter both;
+    both.match_states = {"matched", "ambiguous"};
+    both.patient = "A";
+    CHECK(names_of(store->list_checks(both)) == std::vector<std::string>{"A"});
+
+    const auto seq = store->audit_head().seq;
+    try {
+        store->set_check_match(c + 100, {"C-1", "matched", "staff", {}});
+        FAIL("an unknown check was matched");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::NotFound);
+        CHECK(e.fields().at("id") == std::to_string(c + 100));
+    }
+    CHECK(test::error_code_of([&] {
+              store->set_check_match(c, {"C-1", "maybe", "", {}});
+          }) == Errc::InvalidArgument);
+    CHECK(store->audit_head().seq == seq);
+    CHECK(actions_of(*store) == std::vector<std::string>{"check.add", "check.add", "check.add",
+                                                         "check.match", "check.match"});
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres latest_medical_result is the newest of a patient and kind") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    store->set_operator("医師 田中");
+    CHECK_FALSE(store->latest_medical_result("ref:R-1", "drugs").has_value());
+    const auto id1 =
+        store->add_medical_result(medical_of("ref:R-1", "drugs", "<XmlMsg>1</XmlMsg>"));
+    const auto id2 =
+        store->add_medical_result(medical_of("ref:R-1", "drugs", "<XmlMsg>2</XmlMsg>"));
+    auto pdf = medical_of("ref:R-1", "checkups", "JVBERi0xLjQK");
+    pdf.format = "pdf";
+    const auto id3 = store->add_medical_result(pdf);
+    CHECK(id2 > id1);
+
+    auto latest = store->latest_medical_result("ref:R-1", "drugs");
+    REQUIRE(latest.has_value());
+    CHECK(latest->id == id2);  // the same second: the later id
+    CHECK(latest->document == "<XmlMsg>2</XmlMsg>");
+    CHECK(latest->from_month == "202601");
+    CHECK(latest->to_month == "202611");
+    CHECK(latest->request_id == "REQ-drugs");
+    CHECK(latest->fetched_by == "医師 田中");
+    CHECK(latest->fetched_at.substr(0, 10) == format_jst_date(now_seconds()));
+    latest = store->latest_medical_result("ref:R-1", "checkups");
+    REQUIRE(latest.has_value());
+    CHECK(latest->id == id3);
+    CHECK(latest->format == "pdf");
+    CHECK_FALSE(store->latest_medical_result("ref:R-2", "drugs").has_value());
+
+    db.exec(fmt::format(
+        "UPDATE medical_results SET fetched_at = '2000-01-01T09:00:00+09:00' WHERE id = {}", id2));
+    CHECK(store->latest_medical_result("ref:R-1", "drugs")->id == id1);
+
+    CHECK(test::error_code_of([&] { store->add_medical_result(medical_of("ref:R-1", "x", "")); }) ==
+          Errc::InvalidArgument);
+    const auto audit = all_audit(*store);
+    REQUIRE(audit.size() == 3);
+    CHECK(audit[0].action == "info.fetch");
+    CHECK(audit[0].object == fmt::format("medical:{}", id1));
+    CHECK(audit[2].detail.find(R"("format":"pdf")") != std::string::npos);
+    CHECK(audit[2].detail.find(R"("patient":"ref:R-1")") != std::string::npos);
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres purge deletes medical results by other_years and keeps charts") {
+    const PgDatabase db;
+    auto store = open_pg(db);
+    const auto old_id = store->add_medical_result(medical_of("ref:R-1", "drugs", "old"));
+    const auto mid_id = store->add_medical_result(medical_of("ref:R-1", "checkups", "mid"));
+    const auto new_id = store->add_medical_result(medical_of("ref:R-1", "drugs", "today"));
+    store->save_charts({chart_of("C-1", "ヤマダ　タロウ", "19800101")});
+    const auto recent = format_jst_date(now_seconds() - std::chrono::days{800});
+    db.exec(fmt::format(
+        "UPDATE medical_results SET fetched_at = '2014-05-01T09:00:00+09:00' WHERE id = {}",
+        old_id));
+    db.exec(fmt::format("UPDATE medical_results SET fetched_at = '{}T09:00:00+09:00' WHERE id = {}",
+                        recent, mid_id));
+    db.exec("UPDATE charts SET updated_at = '2010-01-01T09:00:00+09:00'");
+
+    const auto report = store->purge("2016-01-01", RetentionRules{});
+    CHECK(report.medical_results == 1);
+    CHECK(db.number("SELECT count(*) FROM medical_results") == 2);
+    CHECK(all_audit(*store).back().detail.find(R"("medical_results":1)") != std::string::npos);
+
+    const auto before = format_jst_date(now_seconds() - std::chrono::days{400});
+    const auto seq = store->audit_head().seq;
+    try {
+        store->purge(before, RetentionRules{});
+        FAIL("purged a medical result within other_years");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::Forbidden);
+        CHECK(e.fields().at("kind") == "medical information results");
+        CHECK(e.fields().at("years") == "3");
+        CHECK(e.fields().at("count") == "1");
+    }
+    CHECK(store->audit_head().seq == seq);
+    const auto later = store->purge(before, RetentionRules{5, 1});
+    CHECK(later.medical_results == 1);
+    CHECK(store->latest_medical_result("ref:R-1", "drugs")->id == new_id);
+    CHECK_FALSE(store->latest_medical_result("ref:R-1", "checkups").has_value());
+    CHECK(store->chart("C-1").has_value());
+    CHECK(verify_audit_chain(*store).ok);
+}
+
+TEST_CASE("store postgres copy SQLite to PostgreSQL and back carries charts and medical results") {
+    TempDir dir;
+    const auto sqlite_path = dir.path() / "mynaq.db";
+    auto source = open_sqlite_store({sqlite_path});
+    source->set_operator("reception-1");
+    auto yamada = chart_of("C-1", "ヤマダ　タロウ", "19800101");
+    yamada.insurer_number = "  139998";
+    yamada.card_symbol = "記号";
+    yamada.identification_number = "1001";
+    yamada.branch_number = "01";
+    yamada.ref_state = "failed";
+    yamada.ref_code = "EBUK0001";
+    yamada.ref_message = "照会番号が重複しています";
+    yamada.reception_number = "R1";
+    source->save_charts({yamada, chart_of("C-2", "パク　ハナ", "19900202")});
+    const auto check_id = source->add_check(
+        simple_record("2026-11-30T09:00:00+09:00", "A", "", "", "", "eligible", "face"));
+    source->set_check_match(check_id, {"", "ambiguous", "kana_birthdate", {"C-1", "C-2"}});
+    std::vector<std::int64_t> ids;
+    for (int i = 0; i < 4; ++i) {
+        ids.push_back(source->add_medical_result(
+            medical_of(fmt::format("ref:C-{}", i), i % 2 == 0 ? "drugs" : "checkups",
+                       fmt::format("<XmlMsg>{}</XmlMsg>", i))));
+    }
+    {
+        // A gap in the ids, and a kana key the copy must not trust (it is derived).
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open_v2(sqlite_path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) ==
+                SQLITE_OK);
+        const std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> conn(raw, &sqlite3_close_v2);
+        REQUIRE(sqlite3_exec(raw,
+                             fmt::format("DELETE FROM medical_results WHERE id = {};"
+                                         " UPDATE charts SET kana_key = 'x' WHERE chart_id = 'C-2'",
+                                         ids[1])
+                                 .c_str(),
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+    }
+    REQUIRE(verify_audit_chain(*source).ok);
+
+    const auto compare = [&](const Store& a, const Store& b) {
+        const auto charts_a = a.list_charts({});
+        const auto charts_b = b.list_charts({});
+        REQUIRE(charts_a.size() == 2);
+        REQUIRE(charts_b.size() == charts_a.size());
+        for (std::size_t i = 0; i < charts_a.size(); ++i) check_same(charts_a[i], charts_b[i]);
+        for (int i = 0; i < 4; ++i) {
+            const auto patient = fmt::format("ref:C-{}", i);
+            const auto kind = i % 2 == 0 ? "drugs" : "checkups";
+            const auto ra = a.latest_medical_result(patient, kind);
+            const auto rb = b.latest_medical_result(patient, kind);
+            REQUIRE(ra.has_value() == rb.has_value());
+            if (ra) check_same(*ra, *rb);
+        }
+        const auto ca = a.check(check_id);
+        const auto cb = b.check(check_id);
+        REQUIRE(ca.has_value());
+        REQUIRE(cb.has_value());
+        check_same(*ca, *cb);
+        CHECK(cb->match_candidates == R"(["C-1","C-2"])");
+        CHECK(a.audit_head().hash == b.audit_head().hash);
+    };
+
+    const PgDatabase db;
+    auto target = open_pg(db);
+    const auto report = copy_store(*source, *target);
+    CHECK(report.charts == 2);
+    CHECK(report.medical_results == 3);
+    CHECK(report.checks == 1);
+    CHECK(report.audit == 8);
+    compare(*source, *target);
+    CHECK(db.exec("SELECT kana_key FROM charts WHERE chart_id = 'C-2'") == "パクハナ");
+    CHECK(chart_ids_where(*target, [](ChartFilter& f) { f.name_kana = "ﾊﾟｸ ﾊﾅ"; }) ==
+          std::vector<std::string>{"C-2"});
+    CHECK(verify_audit_chain(*target).ok);
+
+    // The identity counter was moved past the copied ids.
+    const auto next = target->add_medical_result(medical_of("ref:C-9", "drugs", "new"));
+    CHECK(next > ids.back());
+    target->save_charts({chart_of("C-3", "スズキ　ハナコ", "19700101")});
+    CHECK(verify_audit_chain(*target).ok);
+
+    // Never into a store that holds records; a PostgreSQL store holding only a chart, or
+    // only a medical result, holds records.
+    CHECK(test::error_code_of([&] { copy_store(*source, *target); }) == Errc::Forbidden);
+    const PgDatabase only_chart;
+    auto chart_target = open_pg(only_chart);
+    only_chart.exec("INSERT INTO charts (chart_id, updated_at, updated_by) VALUES ('C-X', '', '')");
+    CHECK(test::error_code_of([&] { copy_store(*source, *chart_target); }) == Errc::Forbidden);
+    const PgDatabase only_result;
+    auto result_target = open_pg(only_result);
+    only_result.exec(
+        "INSERT INTO medical_results (patient_key, kind, fetched_at) VALUES ('ref:X', 'drugs', "
+        "'2026-11-30T09:00:00+09:00')");
+    CHECK(test::error_code_of([&] { copy_store(*source, *result_target); }) == Errc::Forbidden);
+
+    // And back: PostgreSQL → a fresh SQLite file, through the PostgreSQL reader.
+    auto back = open_sqlite_store({dir.path() / "back.db"});
+    const auto back_report = copy_store(*target, *back);
+    CHECK(back_report.charts == 3);
+    CHECK(back_report.medical_results == 4);
+    CHECK(back_report.audit == 10);
+    CHECK(back->chart("C-3").has_value());
+    CHECK(back->latest_medical_result("ref:C-9", "drugs")->id == next);
+    CHECK(chart_ids_where(*back, [](ChartFilter& f) { f.name_kana = "ｽｽﾞｷ ﾊﾅｺ"; }) ==
+          std::vector<std::string>{"C-3"});
+    const auto verification = verify_audit_chain(*back);
+    CHECK(verification.ok);
+    CHECK(verification.records == 10);
+    CHECK(back->add_medical_result(medical_of("ref:C-9", "drugs", "newer")) > next);
+}
+
+TEST_CASE("store postgres a version-4 database with checks is upgraded to 5 in place") {
+    const PgDatabase db;
+    open_pg(db).reset();
+    REQUIRE(store::detail::latest_schema_version() == 5);
+    // Back to version 4, as a mynaq before charts left the database.
+    db.exec(
+        "DROP TABLE charts; DROP TABLE medical_results; ALTER TABLE checks DROP COLUMN chart_id,"
+        " DROP COLUMN match_state, DROP COLUMN match_rule, DROP COLUMN match_candidates;"
+        " DELETE FROM schema_migrations WHERE version = 5");
+    db.exec(
+        "INSERT INTO checks (checked_at, name, name_kana, eligibility) VALUES"
+        " ('2026-11-01T09:00:00+09:00', 'old patient', 'ﾔﾏﾀﾞ ﾀﾛｳ', 'eligible')");
+    auto store = open_pg(db);
+    CHECK(store->schema_version() == 5);
+    CHECK(db.number("SELECT max(version) FROM schema_migrations") == 5);
+    const auto checks = store->list_checks({});
+    REQUIRE(checks.size() == 1);
+    CHECK(checks[0].name == "old patient");
+    CHECK(checks[0].chart_id.empty());
+    CHECK(checks[0].match_state.empty());
+    CHECK(checks[0].match_rule.empty());
+    CHECK(checks[0].match_candidates.empty());
+    CheckFilter open;
+    open.match_states = {"ambiguous", "unmatched"};
+    CHECK(store->list_checks(open).empty());
+
+    store->save_charts({chart_of("C-1", "ヤマダ　タロウ", "19800101")});
+    store->set_check_match(checks[0].id, {"C-1", "matched", "kana_birthdate", {}});
+    CHECK(store->check(checks[0].id)->chart_id == "C-1");
+    store->add_medical_result(medical_of("ref:C-1", "drugs", "<x/>"));
+    CHECK(store->latest_medical_result("ref:C-1", "drugs").has_value());
+    CHECK(verify_audit_chain(*store).ok);
 }
