@@ -46,6 +46,10 @@ constexpr std::array kInfoCatalogue{
     CatalogueEntry{"info.treatments", "診療情報", "Treatments"},
     CatalogueEntry{"info.no_drugs", "この期間の薬剤情報はありません。",
                    "No medication in this period."},
+    CatalogueEntry{"info.pdf_saved", "PDF を {} に保存しました（{} バイト）。",
+                   "PDF saved to {} ({} bytes)."},
+    CatalogueEntry{"info.pdf_not_sent", "PDF ではなく XML で返されたため、画面に表示しました。",
+                   "The system answered in XML, not PDF: shown above."},
     CatalogueEntry{"info.no_checkups", "特定健診の結果はありません。", "No check-up results."},
 };
 

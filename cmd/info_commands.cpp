@@ -9,6 +9,7 @@
 #include "consent_support.hpp"
 #include "elig_support.hpp"
 #include "info_render.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/oqs/medical_retrieval.hpp"
 
@@ -23,6 +24,7 @@ struct InfoOptions {
     std::string from;
     std::string to;
     bool with_treatments = false;
+    std::string pdf;
 };
 
 // YYYY-MM or YYYYMM → yyyyMM.
@@ -66,6 +68,7 @@ int run_info(AppContext& context, const InfoOptions& o, oqs::MedicalInfoKind kin
         options.throttle = context.config.info.checkups_interval;
     }
     options.with_treatments = o.with_treatments;
+    if (!o.pdf.empty()) options.format = oqs::MedicalFileFormat::Pdf;
 
     const auto now = now_seconds();
     // The consent is checked before the terminal is touched: without it nothing is written.
@@ -79,10 +82,23 @@ int run_info(AppContext& context, const InfoOptions& o, oqs::MedicalInfoKind kin
                                 {"result", r.result.id},
                                 {"served", r.from_store ? "stored" : "fetched"}}
                      .dump());
+    if (!r.pdf.empty()) {
+        // Patients' data: 0600 from the first byte, written whole.
+        write_file_atomic(o.pdf, std::string_view(r.pdf));
+    }
     if (context.json()) {
-        context.emit_json(medical_retrieval_json(r));
+        auto j = medical_retrieval_json(r);
+        if (!r.pdf.empty()) j["pdf"] = {{"file", o.pdf}, {"bytes", r.pdf.size()}};
+        context.emit_json(j);
     } else {
         print_medical_retrieval(context, r);
+        if (!r.pdf.empty()) {
+            std::cout << fmt::format(fmt::runtime(std::string(context.t("info.pdf_saved"))), o.pdf,
+                                     r.pdf.size())
+                      << '\n';
+        } else if (!o.pdf.empty()) {
+            std::cout << context.t("info.pdf_not_sent") << '\n';
+        }
     }
     return 0;
 }
@@ -102,6 +118,8 @@ CLI::App* add_info_command(Registry registry, CLI::App& info, const char* name,
         command->add_flag("--with-treatments", o->with_treatments,
                           "Ask for 診療情報 with the drugs (薬剤＋診療)");
     }
+    command->add_option("--pdf", o->pdf, "Ask for the PDF form and keep it in FILE (mode 0600)")
+        ->type_name("FILE");
     command->callback([&context, &action, o, kind] {
         action = [&context, o, kind] { return run_info(context, *o, kind); };
     });

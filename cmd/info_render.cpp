@@ -134,6 +134,11 @@ nlohmann::json patient_json(const oqs::MedicalPatient& p) {
 }  // namespace
 
 void print_medical_retrieval(const AppContext& context, const oqs::MedicalRetrieval& r) {
+    if (!r.pdf.empty()) {
+        const auto title = r.result.kind == "drugs" ? context.t("info.drugs_title")
+                                                    : context.t("info.checkups_title");
+        print_header(context, r, title, {});
+    }
     if (r.drugs) print_drugs(context, r);
     if (r.checkups) print_checkups(context, r);
 }
@@ -144,6 +149,7 @@ nlohmann::json medical_retrieval_json(const oqs::MedicalRetrieval& r) {
                      {"result_id", r.result.id},
                      {"fetched_at", r.result.fetched_at},
                      {"from_store", r.from_store},
+                     {"format", r.result.format},
                      {"age_seconds", r.age.count()},
                      {"consent",
                       {{"valid", r.consent.valid},

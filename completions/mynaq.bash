@@ -152,13 +152,13 @@ _mynaq_spec() {
             ;;
         'info drugs')
             subs=''
-            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --from --to --with-treatments --version --json --lang --config --reader --verbose -v --trace --operator'
-            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --from --to --lang --config --reader --trace --operator'
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --from --to --with-treatments --pdf --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --from --to --pdf --lang --config --reader --trace --operator'
             ;;
         'info checkups')
             subs=''
-            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --version --json --lang --config --reader --verbose -v --trace --operator'
-            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator'
+            opts='--help -h --patient --reference --insurer --symbol --number --branch --birthdate --pdf --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--patient --reference --insurer --symbol --number --branch --birthdate --pdf --lang --config --reader --trace --operator'
             ;;
         'audit')
             subs='verify list'
@@ -364,7 +364,7 @@ _mynaq_value() {
         *:--lang)
             mapfile -t COMPREPLY < <(compgen -W 'ja en' -- "$cur")
             ;;
-        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | *:--title | *:--rules | *:--save-live | *:--card-photo | *:--live | *:--image | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
+        *:--config | *:--trace | *:--out | *:--symbol | *:--number | 'elig list:--patient' | *:--csv | *:--note | *:--pdf | *:--answers | *:--form | 'fallback list:--patient' | 'fallback export:--patient' | 'fallback actions:--patient' | *:--title | *:--rules | *:--save-live | *:--card-photo | *:--live | *:--image | 'sim card:--state' | *:--photo | *:--log | 'sim run:--state' | *:--root | *:--people | *:--pki | *:--keep)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;

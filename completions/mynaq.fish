@@ -96,9 +96,9 @@ function __mynaq_vopts
         case 'info'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'info drugs'
-            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --from --to --lang --config --reader --trace --operator
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --from --to --pdf --lang --config --reader --trace --operator
         case 'info checkups'
-            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --lang --config --reader --trace --operator
+            printf '%s\n' --patient --reference --insurer --symbol --number --branch --birthdate --pdf --lang --config --reader --trace --operator
         case 'audit'
             printf '%s\n' --lang --config --reader --trace --operator
         case 'audit verify'
@@ -378,6 +378,7 @@ complete -c mynaq -n "__mynaq_at 'info drugs'" -l birthdate -x -d '生年月日 
 complete -c mynaq -n "__mynaq_at 'info drugs'" -l from -x -d 'First month (YYYY-MM); default: five years back'
 complete -c mynaq -n "__mynaq_at 'info drugs'" -l to -x -d 'Last month (YYYY-MM); default: this month'
 complete -c mynaq -n "__mynaq_at 'info drugs'" -l with-treatments -d 'Ask for 診療情報 with the drugs (薬剤＋診療)'
+complete -c mynaq -n "__mynaq_at 'info drugs'" -l pdf -r -F -d 'Ask for the PDF form and keep it in FILE (mode 0600)'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -s h -l help -d 'Print this help message and exit'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -l patient -x -d 'Patient key: ref:<照会番号> or ins:<…> (see man)'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -l reference -x -d '照会番号 (ReferenceNumber)'
@@ -386,6 +387,7 @@ complete -c mynaq -n "__mynaq_at 'info checkups'" -l symbol -r -F -d '記号'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -l number -r -F -d '番号'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -l branch -x -d '枝番'
 complete -c mynaq -n "__mynaq_at 'info checkups'" -l birthdate -x -d '生年月日 (YYYY-MM-DD or YYYYMMDD)'
+complete -c mynaq -n "__mynaq_at 'info checkups'" -l pdf -r -F -d 'Ask for the PDF form and keep it in FILE (mode 0600)'
 complete -c mynaq -n "__mynaq_at 'audit'" -a verify -d 'Walk the hash chain; exit status 0 intact, 1 broken (first bad record shown)'
 complete -c mynaq -n "__mynaq_at 'audit'" -a list -d 'List audit records, oldest first'
 complete -c mynaq -n "__mynaq_at 'audit'" -s h -l help -d 'Print this help message and exit'

@@ -316,6 +316,7 @@ Document FolderExchange::exchange(const ExchangeRequest& request) {
     const std::string req_name = request.prefix + "req_" + request.suffix + ".xml";
     const fs::path res_xml = res_dir / (request.prefix + "res_" + request.suffix + ".xml");
     const fs::path res_zip = res_dir / (request.prefix + "res_" + request.suffix + ".zip");
+    const fs::path res_pdf = res_dir / (request.prefix + "res_" + request.suffix + ".pdf");
     const fs::path res_err = res_dir / (request.prefix + "req_" + request.suffix + ".err");
     const fs::path res_moved = res_dir / req_name;
     const fs::path pending = req_dir / req_name;
@@ -327,7 +328,8 @@ Document FolderExchange::exchange(const ExchangeRequest& request) {
     DirWatch watch(res_dir);
     std::string expected_id = header_identifier(request.message);
     auto have_result = [&] {
-        return present(res_xml) || present(res_zip) || present(res_err) || present(res_moved);
+        return present(res_xml) || present(res_zip) || present(res_pdf) || present(res_err) ||
+               present(res_moved);
     };
     if (!have_result()) {
         if (present(pending)) {
@@ -401,6 +403,20 @@ Document FolderExchange::exchange(const ExchangeRequest& request) {
             if (auto bytes = stable_read(res_zip)) {
                 return finish(res_zip, unzip_result(*bytes, request.prefix, res_zip,
                                                     options_.limits.max_bytes));
+            }
+        }
+        if (present(res_pdf)) {
+            // 薬剤情報 / 特定健診 asked as PDF: kept as it is, never parsed.
+            if (auto bytes = stable_read(res_pdf)) {
+                if (!bytes->starts_with("%PDF-")) {
+                    throw Error(Errc::MessageInvalid,
+                                fmt::format("result {} is not a PDF", res_pdf.filename().string()),
+                                {{"file", res_pdf.string()}});
+                }
+                Document doc;
+                doc.raw = std::move(*bytes);
+                doc.media_type = "application/pdf";
+                return doc;
             }
         }
         if (present(res_err)) {

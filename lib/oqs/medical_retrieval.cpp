@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bulk_rounds.hpp"
+#include "mynaq/base64.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/oqs/message.hpp"
@@ -182,7 +183,8 @@ MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
     const std::string kind(kind_name(options.kind));
 
     auto latest = store.latest_medical_result(patient.key, kind);
-    if (latest && options.throttle.count() > 0 && latest->format == "xml" &&
+    const std::string format = options.format == MedicalFileFormat::Pdf ? "pdf" : "xml";
+    if (latest && options.throttle.count() > 0 && latest->format == format &&
         latest->from_month == options.from_month && latest->to_month == options.to_month) {
         const auto age = seconds_between(latest->fetched_at, now);
         if (age >= 0 &&
@@ -203,27 +205,40 @@ MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
         query.from_month = options.from_month;
         query.to_month = options.to_month;
         query.with_treatments = options.with_treatments;
+        query.format = options.format;
         const Node request = drugs ? build_drug_request(query) : build_checkup_request(query);
         const std::string today = detail::today_compact();
         const Document doc =
             exchange.exchange({std::string(prefix_of(options.kind)),
                                make_suffix(today, store.next_sequence(today)), request});
+        MedicalResultRecord record;
+        record.patient_key = patient.key;
+        record.kind = kind;
+        record.from_month = options.from_month;
+        record.to_month = options.to_month;
+        record.request_id = query.arbitrary_file_identifier;
+        if (doc.media_type == "application/pdf") {
+            out.pdf = doc.raw;
+            record.format = "pdf";
+            record.document = base64_encode(doc.raw);
+            record.id = store.add_medical_result(record);
+            out.result = store.latest_medical_result(patient.key, kind).value_or(record);
+            return out;
+        }
         // Parsed before it is kept: a refusal (ResultCode ≠ 1) is thrown, never stored.
         if (drugs) {
             out.drugs = parse_drug_result(doc);
         } else {
             out.checkups = parse_checkup_result(doc);
         }
-        MedicalResultRecord record;
-        record.patient_key = patient.key;
-        record.kind = kind;
-        record.from_month = options.from_month;
-        record.to_month = options.to_month;
         record.format = "xml";
-        record.request_id = query.arbitrary_file_identifier;
         record.document = write_xml(doc.root, TextEncoding::Utf8);
         record.id = store.add_medical_result(record);
         out.result = store.latest_medical_result(patient.key, kind).value_or(record);
+        return out;
+    }
+    if (out.result.format == "pdf") {
+        out.pdf = base64_decode(out.result.document);
         return out;
     }
     const Document stored = parse_xml(out.result.document);

@@ -87,9 +87,6 @@ oqs::MedicalPatient patient_of(const Person& p) {
 std::optional<std::string> cannot_answer(const oqs::MedicalRequest& req, const Person* person,
                                          const std::string& stem, std::string_view what,
                                          SysClock::time_point now) {
-    if (req.query.format == oqs::MedicalFileFormat::Pdf) {
-        return fmt::format("{}のPDFはエミュレータでは作成できません（エミュレータ）", what);
-    }
     if (person == nullptr) return std::string("該当する被保険者が見つかりません（エミュレータ）");
     return refusal(*person, stem, what, now);
 }

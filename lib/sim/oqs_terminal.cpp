@@ -25,6 +25,8 @@
 
 #include "mynaq/error.hpp"
 #include "mynaq/oqs/exchange.hpp"
+#include "mynaq/oqs/medical_info.hpp"
+#include "result_pdf.hpp"
 
 namespace mynaq::sim {
 
@@ -34,6 +36,20 @@ using oqs::Node;
 namespace {
 
 constexpr std::string_view kDownload = "OQSmuquc02";
+
+// A 薬剤/健診 request for the PDF form (FileCategory 1 or 3).
+bool asks_for_pdf(const Node& request, std::string_view prefix) {
+    if (prefix != oqs::prefix_of(oqs::MedicalInfoKind::Drugs) &&
+        prefix != oqs::prefix_of(oqs::MedicalInfoKind::Checkups)) {
+        return false;
+    }
+    return oqs::parse_medical_request(request).query.format == oqs::MedicalFileFormat::Pdf;
+}
+
+std::string result_code_of(const Node& result) {
+    const Node* code = result.find("ResultCode");
+    return code == nullptr ? std::string() : code->text;
+}
 
 std::string random_hex(std::size_t bytes) {
     std::vector<unsigned char> r(bytes);
@@ -244,7 +260,9 @@ bool OqsTerminal::serve_file(const fs::path& file) {
     const Node result = answer_with(doc.root, prefix, encoding);
     const std::string xml = oqs::write_xml(result, encoding);
     const std::string res_base = prefix + "res_" + suffix;
-    if (f.zip_bulk && prefix == kDownload) {
+    if (asks_for_pdf(doc.root, prefix) && result_code_of(result) == "1") {
+        write_result(res_base + ".pdf", medical_result_pdf(result, prefix));
+    } else if (f.zip_bulk && prefix == kDownload) {
         write_result(res_base + ".zip", zip_one(res_base + ".xml", xml));
     } else {
         write_result(res_base + ".xml", xml);

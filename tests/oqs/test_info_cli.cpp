@@ -1,6 +1,10 @@
 // mynaq info drugs / checkups against the emulated terminal: the consent gate (no request file
 // without consent), the throttle served from the store, and every view in the audit trail.
+#include <filesystem>
+
 #include <doctest/doctest.h>
+
+#include "mynaq/files.hpp"
 
 #include "oqs_rig.hpp"
 
@@ -117,4 +121,35 @@ TEST_CASE("info drugs by 照会番号 finds the insurance from the stored check"
     // Bad months are refused before anything is sent.
     CHECK(rig.run({"info", "drugs", "--reference", "K000101", "--from", "2026-13"}).exit_code ==
           64);
+}
+
+TEST_CASE("info drugs --pdf keeps the PDF result 0600 and serves it again from the store") {
+    Rig rig;
+    rig.start_terminal();
+    REQUIRE(rig.run(with({"elig", "query"}, kP01Numbers)).exit_code == 0);
+    const auto file = rig.dir() / "drugs.pdf";
+    const auto first =
+        rig.json(with({"info", "drugs", "--json", "--pdf", file.string()}, kP01Numbers));
+    CHECK(first["format"] == "pdf");
+    CHECK(first["from_store"] == false);
+    REQUIRE(std::filesystem::exists(file));
+    const auto bytes = mynaq::read_file_bytes(file);
+    CHECK(bytes.starts_with("%PDF-"));
+    CHECK(bytes.find("%%EOF") != std::string::npos);
+    CHECK(first["pdf"]["bytes"] == bytes.size());
+    CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    CHECK(oqsrig::count_files(rig.root() / "res", "YZKsiquc01res_") == 1);
+
+    std::filesystem::remove(file);
+    const auto again =
+        rig.json(with({"info", "drugs", "--json", "--pdf", file.string()}, kP01Numbers));
+    CHECK(again["from_store"] == true);
+    CHECK(mynaq::read_file_bytes(file) == bytes);
+    CHECK(oqsrig::count_files(rig.root() / "res", "YZKsiquc01res_") == 1);
+
+    // The XML form is its own result: asked for, not taken from the PDF.
+    const auto xml = rig.json(with({"info", "drugs", "--json"}, kP01Numbers));
+    CHECK(xml["format"] == "xml");
+    CHECK(xml["from_store"] == false);
 }

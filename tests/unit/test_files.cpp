@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "mynaq/base64.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/files.hpp"
 
@@ -67,4 +68,18 @@ TEST_CASE("files: a full disk is a clear IO_ERROR and a device is never chmod-ed
     struct stat after {};
     REQUIRE(::stat("/dev/full", &after) == 0);
     CHECK(before.st_mode == after.st_mode);
+}
+
+TEST_CASE("base64 round trip and refusal") {
+    CHECK(mynaq::base64_encode("") == "");
+    CHECK(mynaq::base64_encode("f") == "Zg==");
+    CHECK(mynaq::base64_encode("fo") == "Zm8=");
+    CHECK(mynaq::base64_encode("foo") == "Zm9v");
+    std::string binary;
+    for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);
+    CHECK(mynaq::base64_decode(mynaq::base64_encode(binary)) == binary);
+    CHECK(mynaq::base64_decode("Zg==") == "f");
+    CHECK(mynaq::base64_decode("Zm8=") == "fo");
+    CHECK_THROWS_AS(mynaq::base64_decode("Zm8"), mynaq::Error);
+    CHECK_THROWS_AS(mynaq::base64_decode("Z!8="), mynaq::Error);
 }

@@ -302,7 +302,7 @@ TEST_CASE("sim medical: no consent, or a lapsed one, is refused with ResultCode 
     CHECK(raw.root.find("ResultCode")->text == "0");
 }
 
-TEST_CASE("sim medical: an unknown card holder and a PDF request are refused") {
+TEST_CASE("sim medical: an unknown card holder is refused") {
     Rig rig;
     for (const auto& q : {card("06139992", "1234", "5679", "01"),     // another number
                           card("06139992", "9999", "5678", "01"),     // another symbol
@@ -325,11 +325,12 @@ TEST_CASE("sim medical: an unknown card holder and a PDF request are refused") {
                           MedicalInfoKind::Drugs));
           }).find("同意") != std::string::npos);  // found, then refused for want of consent
 
+    // A PDF request is answered (the folder turns the answer into res/….pdf).
     MedicalInfoQuery pdf = kFull;
     pdf.format = MedicalFileFormat::Pdf;
-    CHECK(refusal_of([&] {
-              parse_drug_result(rig.ask(build_drug_request(pdf), MedicalInfoKind::Drugs));
-          }).find("PDF") != std::string::npos);
+    CHECK(
+        parse_drug_result(rig.ask(build_drug_request(pdf), MedicalInfoKind::Drugs)).entries.size() >
+        0);
 }
 
 TEST_CASE("sim medical: consent with nothing on record is an empty history") {

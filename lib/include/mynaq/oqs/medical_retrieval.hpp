@@ -38,16 +38,19 @@ struct MedicalRetrievalOptions {
     std::string from_month;  // yyyyMM, drugs only
     std::string to_month;
     bool with_treatments = false;
+    // Pdf asks for the system's printable form; it is kept as received (format "pdf").
+    MedicalFileFormat format = MedicalFileFormat::Xml;
     std::chrono::minutes throttle{360};  // 0: always ask
 };
 
 struct MedicalRetrieval {
     ConsentStatus consent;
-    MedicalResultRecord result;   // the stored result served
-    bool from_store = false;      // within the throttle interval: not asked again
-    std::chrono::seconds age{0};  // since result.fetched_at
-    std::optional<DrugHistory> drugs;
+    MedicalResultRecord result;        // the stored result served
+    bool from_store = false;           // within the throttle interval: not asked again
+    std::chrono::seconds age{0};       // since result.fetched_at
+    std::optional<DrugHistory> drugs;  // an XML result
     std::optional<CheckupHistory> checkups;
+    std::string pdf;  // a PDF result's bytes
 };
 
 // "drugs" | "checkups"
@@ -64,7 +67,9 @@ ConsentStatus require_medical_consent(const Store& store, const MedicalPatientRe
                                       MedicalInfoKind kind, std::chrono::sys_seconds now);
 
 // Error{ConsentMissing} (with the reason) before anything is sent or stored when the consent
-// is not valid now. A stored result is reused only for the same months and kind.
+// is not valid now. A stored result is reused only for the same kind, months and format. A
+// PDF request answered with XML (a refusal, or a system that sends XML anyway) is parsed as
+// XML: a refusal is thrown, a history is returned and kept as XML.
 MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
                                        const MedicalPatientRef& patient,
                                        const MedicalRetrievalOptions& options,

@@ -46,6 +46,9 @@ struct Document {
     Node root;                                   // normally XmlMsg
     std::string raw;                             // the bytes as received, for the audit trail
     TextEncoding encoding = TextEncoding::Utf8;  // what the file was written in
+    // "" for XML; "application/pdf" for a PDF result (薬剤情報 / 特定健診 asked as PDF): then
+    // `raw` holds the PDF and `root` is empty.
+    std::string media_type;
 };
 
 // Parses bytes from a file or HTTP body. The encoding comes from the XML declaration; without
