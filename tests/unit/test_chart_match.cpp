@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "mynaq/chart_match.hpp"
+#include "mynaq/files.hpp"
 
 using namespace mynaq;
 
@@ -131,4 +132,48 @@ TEST_CASE("chart kana key: half-width, full-width and spacing compare alike") {
     CHECK(chart_kana_key("ﾊﾟﾊﾞ ｳﾞｧ") == "パバヴァ");
     CHECK(chart_kana_key("ｼｹﾝ ﾊﾅｺ") != chart_kana_key("シケン ハナエ"));
     CHECK(chart_kana_key("ﾞｱ") == "゛ア");  // a mark with nothing before it is kept
+}
+
+TEST_CASE("chart match through a real store: twins, a family on one insurance, a changed insurer") {
+    TemporaryDirectory dir("mynaq-match");
+    auto store = open_sqlite_store({dir.path() / "mynaq.db", 30'000});
+    // Charts as staff typed them: full-width kana with an ideographic space.
+    store->save_charts({chart("T-1", "フタゴ　ミキ", "20150505", "06139992", "5678", "02"),
+                        chart("T-2", "フタゴ　ミキ", "20150505", "06139992", "5678", "03"),
+                        chart("F-1", "カゾク　イチロウ", "19700101", "01130012", "42", "01"),
+                        chart("F-2", "カゾク　ハナ", "20100101", "01130012", "42", "02"),
+                        chart("C-1", "テンショク　ハナコ", "19850303", "06139992", "900", "01")});
+
+    auto twin = result("ﾌﾀｺﾞ ﾐｷ", "20150505", "06139992", "5678", "03");
+    auto m = match_chart(twin, *store);
+    CHECK(m.match.chart_id == "T-2");
+    twin.branch_number.clear();
+    m = match_chart(twin, *store);
+    CHECK(m.match.state == "ambiguous");
+    CHECK(m.match.candidates == std::vector<std::string>{"T-1", "T-2"});
+
+    // The child's kana was entered differently; the insurance and branch find her.
+    m = match_chart(result("ｶｿﾞｸ ﾊﾅｺ", "20100101", "01130012", "42", "02"), *store);
+    CHECK(m.match.chart_id == "F-2");
+    CHECK(m.match.rule == "insurance");
+    // A family member without a chart is not given the parent's.
+    m = match_chart(result("ｶｿﾞｸ ｼﾞﾛｳ", "20120101", "01130012", "42", "03"), *store);
+    CHECK(m.match.state == "unmatched");
+
+    // New job, new insurer: found by kana and birth date, flagged for re-registration.
+    m = match_chart(result("ﾃﾝｼｮｸ ﾊﾅｺ", "19850303", "39139993", "00012345", ""), *store);
+    CHECK(m.match.chart_id == "C-1");
+    CHECK(m.insurance_changed);
+
+    // Recorded on the check, and listed as open while ambiguous.
+    CheckRecord stored = twin;
+    stored.checked_at = "2026-12-01T09:00:00+09:00";
+    stored.person_state = "ok";
+    stored.id = store->add_check(stored);
+    match_and_record_chart(*store, stored);
+    CheckFilter open;
+    open.match_states = {"ambiguous", "unmatched"};
+    const auto listed = store->list_checks(open);
+    REQUIRE(listed.size() == 1);
+    CHECK(listed[0].match_candidates == R"(["T-1","T-2"])");
 }
