@@ -5,40 +5,16 @@
 
 #include "mynaq/consent.hpp"
 #include "mynaq/error.hpp"
+#include "mynaq/text.hpp"
 
 namespace mynaq {
 
 namespace {
 
-constexpr std::string_view kIdeographicSpace = "\u3000";
-
 // Staff type 照会番号 and numbers with stray blanks, and the 6-digit 国保 number arrives
 // space-padded: keys must not depend on either.
 std::string trim(std::string_view s) {
-    for (;;) {
-        if (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-            s.remove_prefix(1);
-        } else if (s.starts_with(kIdeographicSpace)) {
-            s.remove_prefix(kIdeographicSpace.size());
-        } else {
-            break;
-        }
-    }
-    for (;;) {
-        if (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-            s.remove_suffix(1);
-        } else if (s.ends_with(kIdeographicSpace)) {
-            s.remove_suffix(kIdeographicSpace.size());
-        } else {
-            break;
-        }
-    }
-    return std::string(s);
-}
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return std::string(trim_blanks(s));
 }
 
 std::string birthdate_digits(const std::string& text) {

@@ -1,23 +1,19 @@
 #include "mynaq/chart_match.hpp"
 
+#include "mynaq/text.hpp"
+
 #include <string_view>
 
 namespace mynaq {
 
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-    return text;
-}
-
 bool same(std::string_view a, std::string_view b) {
-    return trimmed(a) == trimmed(b);
+    return trim_ascii(a) == trim_ascii(b);
 }
 
 bool both_known(std::string_view a, std::string_view b) {
-    return !trimmed(a).empty() && !trimmed(b).empty();
+    return !trim_ascii(a).empty() && !trim_ascii(b).empty();
 }
 
 bool same_insured(const ChartRecord& chart, const CheckRecord& result) {
@@ -123,16 +119,16 @@ ChartMatchResult decide_chart_match(const CheckRecord& result, const ChartMatchI
 
 ChartMatchResult match_chart(const CheckRecord& result, const Store& store) {
     ChartMatchInput input;
-    const auto reference = std::string(trimmed(result.reference_number));
+    const auto reference = std::string(trim_ascii(result.reference_number));
     if (!reference.empty()) input.by_reference = store.chart(reference);
     if (!input.by_reference) {
-        if (!trimmed(result.name_kana).empty() && !result.birthdate.empty()) {
+        if (!trim_ascii(result.name_kana).empty() && !result.birthdate.empty()) {
             ChartFilter filter;
             filter.name_kana = result.name_kana;
             filter.birthdate = result.birthdate;
             input.by_kana_birthdate = store.list_charts(filter);
         }
-        if (input.by_kana_birthdate.empty() && !trimmed(result.identification_number).empty()) {
+        if (input.by_kana_birthdate.empty() && !trim_ascii(result.identification_number).empty()) {
             ChartFilter filter;
             filter.insurer_number = result.insurer_number;
             filter.identification_number = result.identification_number;

@@ -108,14 +108,8 @@ BulkOutcome run_bulk(Exchange& exchange, Store& store, const std::vector<Reserva
         out.job = *existing;
         out.resumed = true;
     } else {
-        const std::string today = detail::today_compact();
-        out.job.input_sha256 = input_key;
-        out.job.confirmation_date = options.confirmation_date;
-        out.job.facility = options.facility;
-        out.job.upload_suffix = make_suffix(today, store.next_sequence(today));
-        out.job.upload_identifier = make_file_identifier();
-        out.job.state = "uploading";
-        out.job.created_at = format_jst_iso(now_seconds());
+        out.job =
+            detail::new_bulk_job(store, input_key, options.facility, options.confirmation_date);
         // Saved before anything is written to req/: a crash from here on resumes this job.
         out.job.id = store.save_bulk_job(out.job);
     }
@@ -188,6 +182,20 @@ BulkOutcome run_bulk(Exchange& exchange, Store& store, const std::vector<Reserva
 }
 
 namespace detail {
+
+BulkJob new_bulk_job(Store& store, const std::string& input_key, const std::string& facility,
+                     const std::string& confirmation_date) {
+    const std::string today = today_compact();
+    BulkJob job;
+    job.input_sha256 = input_key;
+    job.confirmation_date = confirmation_date;
+    job.facility = facility;
+    job.upload_suffix = make_suffix(today, store.next_sequence(today));
+    job.upload_identifier = make_file_identifier();
+    job.state = "uploading";
+    job.created_at = format_jst_iso(now_seconds());
+    return job;
+}
 
 std::string today_compact() {
     std::string d = format_jst_date(now_seconds());

@@ -19,6 +19,10 @@ namespace mynaq::oqs::detail {
 // yyyyMMdd, JST.
 std::string today_compact();
 
+// A new job, state "uploading", with its upload suffix and identifier drawn; not yet saved.
+BulkJob new_bulk_job(Store& store, const std::string& input_key, const std::string& facility,
+                     const std::string& confirmation_date);
+
 struct RoundTiming {
     std::chrono::milliseconds interval{2'000};
     std::chrono::steady_clock::time_point deadline;

@@ -7,6 +7,7 @@
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/oqs/message.hpp"
+#include "mynaq/text.hpp"
 
 namespace mynaq::oqs {
 
@@ -24,12 +25,6 @@ std::vector<std::string> split_key(std::string_view text) {
     return parts;
 }
 
-std::string trimmed(std::string_view text) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    return std::string(text);
-}
-
 void add_key(MedicalPatientRef& patient, std::string key) {
     if (key.empty()) return;
     for (const auto& k : patient.consent_keys) {
@@ -42,7 +37,7 @@ void add_key(MedicalPatientRef& patient, std::string key) {
 std::string insurance_key(const std::string& insurer, const std::string& symbol,
                           const std::string& number, const std::string& branch,
                           const std::string& birthdate) {
-    if (trimmed(insurer).empty() || trimmed(number).empty() || birthdate.empty()) return {};
+    if (trim_ascii(insurer).empty() || trim_ascii(number).empty() || birthdate.empty()) return {};
     try {
         return patient_key("", insurer, symbol, number, branch, birthdate);
     } catch (const Error&) {
@@ -53,10 +48,10 @@ std::string insurance_key(const std::string& insurer, const std::string& symbol,
 void take_insurance(MedicalPatientRef& patient, const std::string& insurer,
                     const std::string& symbol, const std::string& number,
                     const std::string& branch) {
-    patient.insurer_number = trimmed(insurer);
-    patient.card_symbol = trimmed(symbol);
-    patient.identification_number = trimmed(number);
-    patient.branch_number = trimmed(branch);
+    patient.insurer_number = trim_ascii(insurer);
+    patient.card_symbol = trim_ascii(symbol);
+    patient.identification_number = trim_ascii(number);
+    patient.branch_number = trim_ascii(branch);
 }
 
 std::optional<CheckRecord> newest_check_with_reference(const Store& store,
@@ -65,7 +60,7 @@ std::optional<CheckRecord> newest_check_with_reference(const Store& store,
     filter.patient = reference;
     filter.limit = 20;
     for (auto& check : store.list_checks(filter)) {
-        if (trimmed(check.reference_number) == reference) return std::move(check);
+        if (trim_ascii(check.reference_number) == reference) return std::move(check);
     }
     return std::nullopt;
 }
@@ -127,7 +122,7 @@ MedicalPatientRef resolve_medical_patient(const Store& store, const std::string&
     filter.insurer_number = patient.insurer_number;
     filter.identification_number = patient.identification_number;
     for (const auto& chart : store.list_charts(filter)) {
-        if (trimmed(chart.branch_number) == patient.branch_number &&
+        if (trim_ascii(chart.branch_number) == patient.branch_number &&
             (chart.birthdate.empty() || chart.birthdate == birthdate)) {
             add_key(patient, "ref:" + chart.chart_id);
         }
@@ -136,10 +131,11 @@ MedicalPatientRef resolve_medical_patient(const Store& store, const std::string&
     checks.patient = patient.identification_number;
     checks.limit = 50;
     for (const auto& check : store.list_checks(checks)) {
-        if (!trimmed(check.reference_number).empty() &&
-            trimmed(check.insurer_number) == patient.insurer_number &&
-            trimmed(check.branch_number) == patient.branch_number && check.birthdate == birthdate) {
-            add_key(patient, "ref:" + trimmed(check.reference_number));
+        if (!trim_ascii(check.reference_number).empty() &&
+            trim_ascii(check.insurer_number) == patient.insurer_number &&
+            trim_ascii(check.branch_number) == patient.branch_number &&
+            check.birthdate == birthdate) {
+            add_key(patient, "ref:" + std::string(trim_ascii(check.reference_number)));
         }
     }
     return patient;

@@ -8,22 +8,11 @@
 
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
+#include "mynaq/text.hpp"
 
 namespace mynaq::oqs {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return s.substr(first, last - first + 1);
-}
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 [[noreturn]] void invalid(const std::string& detail) {
     throw Error(Errc::MessageInvalid, detail);
@@ -64,7 +53,7 @@ ResultHeader result_header(const Node& root) {
 // ---- states -----------------------------------------------------------------------------------
 
 FileState file_state_of(const std::string& segment_of_result) {
-    const auto v = trim(segment_of_result);
+    const auto v = trim_ascii(segment_of_result);
     if (v == "1") return FileState::Completed;
     if (v == "2") return FileState::Processing;
     if (v == "9") return FileState::Failed;
@@ -72,14 +61,14 @@ FileState file_state_of(const std::string& segment_of_result) {
 }
 
 PersonState person_state_of(const std::string& processing_result_status) {
-    const auto v = trim(processing_result_status);
+    const auto v = trim_ascii(processing_result_status);
     if (v == "1") return PersonState::Ok;
     if (v == "2") return PersonState::Error;
     return PersonState::Unknown;
 }
 
 Eligibility eligibility_of(const std::string& qualification_validity) {
-    const auto v = trim(qualification_validity);
+    const auto v = trim_ascii(qualification_validity);
     if (v.size() == 1 && v[0] >= '1' && v[0] <= '6') return static_cast<Eligibility>(v[0] - '0');
     return Eligibility::Unknown;
 }
@@ -355,7 +344,7 @@ Node build_bulk_download(const std::string& institution_code, const std::string&
 // ---- input checks -----------------------------------------------------------------------------
 
 std::string pad_insurer_number(std::string_view digits) {
-    const auto t = trim(digits);
+    const auto t = trim_ascii(digits);
     if (all_digits(t) && t.size() == 6) return "  " + std::string(t);
     if (all_digits(t) && t.size() == 8) return std::string(t);
     return std::string(digits);
@@ -369,7 +358,7 @@ std::string pad_insurer_number(std::string_view digits) {
 // Worked example there: 3312001 → 6+3+2+2+0+0+2 = 15 → 5, so 33120015.
 // 国保 numbers have no 法別番号: the same rule over the first 5 of 6 digits.
 bool insurer_check_digit_ok(std::string_view number) {
-    const auto t = trim(number);
+    const auto t = trim_ascii(number);
     if (!all_digits(t) || (t.size() != 8 && t.size() != 6)) return false;
     const auto body = t.substr(0, t.size() - 1);
     int sum = 0;
@@ -408,7 +397,7 @@ std::vector<InputFinding> check_search_info(const SearchInfo& info) {
         out.push_back({std::move(f), std::move(code), std::move(detail), blocking});
     };
 
-    const auto insurer = trim(info.insurer_number);
+    const auto insurer = trim_ascii(info.insurer_number);
     if (insurer.empty()) {
         add("insurer_number", "required", "the insurer number is missing", true);
     } else if (!all_digits(insurer)) {
@@ -423,16 +412,16 @@ std::vector<InputFinding> check_search_info(const SearchInfo& info) {
             fmt::format("the check digit of insurer number {} does not match", insurer), false);
     }
 
-    if (trim(info.identification_number).empty()) {
+    if (trim_ascii(info.identification_number).empty()) {
         add("identification_number", "required", "the insured person's number is missing", true);
     }
 
-    const auto branch = trim(info.branch_number);
+    const auto branch = trim_ascii(info.branch_number);
     if (!branch.empty() && (branch.size() != 2 || !all_digits(branch))) {
         add("branch_number", "format", "the branch number should be 2 digits", false);
     }
 
-    const auto birth = trim(info.birthdate);
+    const auto birth = trim_ascii(info.birthdate);
     std::chrono::year_month_day ymd{};
     if (birth.empty()) {
         add("birthdate", "required", "the birthdate is missing", true);
@@ -442,7 +431,7 @@ std::vector<InputFinding> check_search_info(const SearchInfo& info) {
         add("birthdate", "future", fmt::format("the birthdate {} is in the future", birth), false);
     }
 
-    const auto flag = trim(info.limit_consent_flag);
+    const auto flag = trim_ascii(info.limit_consent_flag);
     if (!flag.empty() && flag != "0" && flag != "1") {
         add("limit_consent_flag", "format",
             "LimitApplicationCertificateRelatedConsFlg must be 0 or 1", true);

@@ -9,22 +9,11 @@
 
 #include "mynaq/csv.hpp"
 #include "mynaq/error.hpp"
+#include "mynaq/text.hpp"
 
 namespace mynaq::oqs {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return s.substr(first, last - first + 1);
-}
-
-bool all_digits(std::string_view s) {
-    return !s.empty() &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // Characters, not bytes: the limits are stated in 文字.
 std::size_t utf8_length(std::string_view s) {
@@ -101,9 +90,9 @@ std::vector<InputFinding> check_reference_registration(const ReferenceRegistrati
     };
 
     const std::string_view ref = r.reference_number;
-    if (trim(ref).empty()) {
+    if (trim_ascii(ref).empty()) {
         add("reference_number", "required", "the reference number (照会番号) is missing", true);
-    } else if (trim(ref).size() != ref.size() || has_control(ref)) {
+    } else if (trim_ascii(ref).size() != ref.size() || has_control(ref)) {
         // A stray space would be registered as part of the number and never match the chart.
         add("reference_number", "format",
             fmt::format("the reference number '{}' has surrounding spaces or control characters",
@@ -122,7 +111,7 @@ std::vector<InputFinding> check_reference_registration(const ReferenceRegistrati
             false);
     }
 
-    const auto insurer = trim(r.insurer_number);
+    const auto insurer = trim_ascii(r.insurer_number);
     if (insurer.empty()) {
         add("insurer_number", "required", "the insurer number is missing", true);
     } else if (!all_digits(insurer)) {
@@ -140,12 +129,12 @@ std::vector<InputFinding> check_reference_registration(const ReferenceRegistrati
     }
 
     // MynaReception's spec: 記号 and 番号 at most 20 characters each [single source].
-    const auto symbol = trim(r.symbol);
+    const auto symbol = trim_ascii(r.symbol);
     if (utf8_length(symbol) > 20) {
         add("symbol", "length",
             fmt::format("the symbol has {} characters, more than 20", utf8_length(symbol)), false);
     }
-    const auto number = trim(r.number);
+    const auto number = trim_ascii(r.number);
     if (number.empty()) {
         add("number", "required", "the insured person's number (番号) is missing", true);
     } else if (utf8_length(number) > 20) {
@@ -153,7 +142,7 @@ std::vector<InputFinding> check_reference_registration(const ReferenceRegistrati
             fmt::format("the number has {} characters, more than 20", utf8_length(number)), false);
     }
 
-    const auto branch = trim(r.branch);
+    const auto branch = trim_ascii(r.branch);
     if (!branch.empty() && (branch.size() != 2 || !all_digits(branch))) {
         add("branch", "format", fmt::format("the branch number '{}' should be 2 digits", branch),
             false);
@@ -205,7 +194,7 @@ Node build_bulk_reference_upload(const std::string& institution_code, const std:
 
 Node build_bulk_reference_download(const std::string& institution_code, const std::string& file_id,
                                    const std::string& reception_number) {
-    if (trim(reception_number).empty()) {
+    if (trim_ascii(reception_number).empty()) {
         throw Error(Errc::InvalidArgument, "the reception number (受付番号) is missing");
     }
     Node root = request_root(institution_code, file_id);
@@ -238,7 +227,8 @@ BulkReferenceUploadResult parse_bulk_reference_upload_result(Document doc) {
     const Node& root = result_root(doc);
     r.header = result_header(root);
     const Node* body = root.child("MessageBody");
-    r.reception_number = std::string(trim(body_then_header(body, r.header, "ReceptionNumber")));
+    r.reception_number =
+        std::string(trim_ascii(body_then_header(body, r.header, "ReceptionNumber")));
     r.reception_date_time = body_then_header(body, r.header, "ReceptionDateTime");
     if (body != nullptr) {
         r.status = person_state_of(body->value_or_empty("ProcessingResultStatus"));
@@ -362,12 +352,12 @@ std::vector<ChartCsvRow> parse_chart_csv(std::string_view bytes) {
     int number = 0;
     while (std::getline(lines, line)) {
         ++number;
-        if (trim(line).empty()) continue;
+        if (trim_ascii(line).empty()) continue;
         const auto cells = csv_split_line(line);
         if (!have_header) {
             have_header = true;
             for (std::size_t i = 0; i < cells.size(); ++i) {
-                const std::string name = ascii_lower(trim(cells[i]));
+                const std::string name = ascii_lower(trim_ascii(cells[i]));
                 const auto* alias = std::find_if(kAliases.begin(), kAliases.end(),
                                                  [&](const Alias& a) { return a.name == name; });
                 if (alias == kAliases.end()) continue;  // extra columns (names, notes) are fine
@@ -389,7 +379,7 @@ std::vector<ChartCsvRow> parse_chart_csv(std::string_view bytes) {
         auto get = [&](Column c) -> std::string {
             const auto it = column.find(c);
             if (it == column.end() || it->second >= cells.size()) return {};
-            return std::string(trim(cells[it->second]));
+            return std::string(trim_ascii(cells[it->second]));
         };
         ReferenceRegistration r;
         r.reference_number = get(Column::Reference);

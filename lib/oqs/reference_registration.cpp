@@ -70,13 +70,7 @@ ChartBulkOutcome register_charts_bulk(
         out.resumed = true;
     } else {
         // Built (and so checked) before the job exists: a bad row leaves nothing behind.
-        const std::string today = detail::today_compact();
-        out.job.input_sha256 = input_key;
-        out.job.facility = options.facility;
-        out.job.upload_suffix = make_suffix(today, store.next_sequence(today));
-        out.job.upload_identifier = make_file_identifier();
-        out.job.state = "uploading";
-        out.job.created_at = format_jst_iso(now_seconds());
+        out.job = detail::new_bulk_job(store, input_key, options.facility, "");
         build_bulk_reference_upload(options.facility, out.job.upload_identifier, registrations);
         out.job.id = store.save_bulk_job(out.job);
     }

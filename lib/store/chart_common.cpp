@@ -7,6 +7,7 @@
 
 #include "mynaq/consent.hpp"
 #include "mynaq/error.hpp"
+#include "mynaq/text.hpp"
 
 namespace mynaq::store::detail {
 
@@ -17,31 +18,6 @@ constexpr std::size_t kMaxChartIdBytes = 200;
 
 bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
     return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-}
-
-// The blanks patient_key() trims from a 照会番号 (space, tab, ideographic space): a 個人番号
-// typed with a stray blank around it is still one.
-std::string_view without_blanks_around(std::string_view s) {
-    constexpr std::string_view kIdeographicSpace = "\u3000";
-    for (;;) {
-        if (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-            s.remove_prefix(1);
-        } else if (s.starts_with(kIdeographicSpace)) {
-            s.remove_prefix(kIdeographicSpace.size());
-        } else {
-            break;
-        }
-    }
-    for (;;) {
-        if (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-            s.remove_suffix(1);
-        } else if (s.ends_with(kIdeographicSpace)) {
-            s.remove_suffix(kIdeographicSpace.size());
-        } else {
-            break;
-        }
-    }
-    return s;
 }
 
 }  // namespace
@@ -74,7 +50,7 @@ void require_chart(const ChartRecord& chart) {
                     fmt::format("the chart id {}… is too long for a 照会番号",
                                 chart.chart_id.substr(0, cut)));
     }
-    if (looks_like_individual_number(without_blanks_around(chart.chart_id))) {
+    if (looks_like_individual_number(trim_blanks(chart.chart_id))) {
         throw Error(Errc::Forbidden,
                     "a chart id that looks like a 個人番号 (12 digits with a valid check digit) "
                     "is refused: the 個人番号 must never be stored");

@@ -4,19 +4,10 @@
 
 #include "chart_common.hpp"
 #include "mynaq/jst.hpp"
+#include "mynaq/text.hpp"
 #include "postgres_store.hpp"
 
 namespace mynaq::store::detail::pg {
-
-namespace {
-
-std::string trimmed(std::string_view text) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    return std::string(text);
-}
-
-}  // namespace
 
 ChartRecord read_chart(const Result& result, int row) {
     ChartRecord chart;
@@ -86,9 +77,9 @@ std::vector<ChartRecord> PostgresStore::list_charts(const ChartFilter& filter) c
     if (filter.name_kana) where(" AND kana_key = ${}", chart_kana_key(*filter.name_kana));
     if (filter.birthdate) where(" AND birthdate = ${}", *filter.birthdate);
     if (filter.insurer_number)
-        where(" AND trim(insurer_number) = ${}", trimmed(*filter.insurer_number));
+        where(" AND trim(insurer_number) = ${}", trim_ascii(*filter.insurer_number));
     if (filter.identification_number) {
-        where(" AND trim(identification_number) = ${}", trimmed(*filter.identification_number));
+        where(" AND trim(identification_number) = ${}", trim_ascii(*filter.identification_number));
     }
     if (filter.ref_state) where(" AND ref_state = ${}", *filter.ref_state);
     sql += " ORDER BY chart_id";

@@ -4,19 +4,10 @@
 
 #include "chart_common.hpp"
 #include "mynaq/jst.hpp"
+#include "mynaq/text.hpp"
 #include "sqlite_audit.hpp"
 
 namespace mynaq::store::detail {
-
-namespace {
-
-std::string trimmed(std::string_view text) {
-    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-    while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-    return std::string(text);
-}
-
-}  // namespace
 
 ChartRecord read_chart(const Statement& stmt) {
     ChartRecord chart;
@@ -77,9 +68,9 @@ std::vector<ChartRecord> select_charts(const Database& db, const ChartFilter& fi
     if (chart_id != nullptr) stmt.bind(at(":id"), *chart_id);
     if (filter.name_kana) stmt.bind(at(":kana"), chart_kana_key(*filter.name_kana));
     if (filter.birthdate) stmt.bind(at(":birthdate"), *filter.birthdate);
-    if (filter.insurer_number) stmt.bind(at(":insurer"), trimmed(*filter.insurer_number));
+    if (filter.insurer_number) stmt.bind(at(":insurer"), trim_ascii(*filter.insurer_number));
     if (filter.identification_number) {
-        stmt.bind(at(":number"), trimmed(*filter.identification_number));
+        stmt.bind(at(":number"), trim_ascii(*filter.identification_number));
     }
     if (filter.ref_state) stmt.bind(at(":state"), *filter.ref_state);
     stmt.bind(at(":limit"), filter.limit > 0 ? filter.limit : -1);
