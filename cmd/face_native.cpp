@@ -199,10 +199,11 @@ int verify_exit_status(face::Decision decision) {
 
 int run_face_verify(AppContext& context, const FaceOptions& options) {
     const face::Thresholds limits = thresholds(context, options);
-    // The card first: it needs the patient's 照合番号B while they are at the counter.
+    // The models before the card: a missing model must not cost the patient a typed 照合番号B.
+    const face::Engine engine = make_engine(context);
+    // The card next: it needs the patient's 照合番号B while they are at the counter.
     const face::DecodedImage card = load(context, options.card, options);
     const face::DecodedImage live = load(context, options.live, options);
-    const face::Engine engine = make_engine(context);
     const face::Verification v = engine.verify(card, live, limits);
     const std::string card_source = describe_source(context, options.card);
     const std::string live_source = describe_source(context, options.live);
@@ -245,8 +246,8 @@ int run_face_check(AppContext& context, const FaceOptions& options) {
     const bool card = !options.card.file.empty() || options.card.from_card;
     const ImageSource& from = card ? options.card : options.live;
     const face::Role role = card ? face::Role::Card : face::Role::Live;
+    const face::Engine engine = make_engine(context);  // before any 照合番号B is asked for
     const face::DecodedImage image = load(context, from, options);
-    const face::Engine engine = make_engine(context);
     const face::Analysis a = engine.analyse(image, role, false);
     const std::string source = describe_source(context, from);
     const bool ok = a.quality.faces_found > 0 &&

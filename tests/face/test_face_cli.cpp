@@ -149,6 +149,13 @@ TEST_CASE("face CLI: damaged files, no camera and missing models are clear error
     CHECK(no_landmarks.exit_code == 69);
     CHECK(json_of(no_landmarks)["error"]["detail"].get<std::string>().find("libdlib-data") !=
           std::string::npos);
+    // With --from-card the models are checked before the card is touched: a missing model
+    // never costs the patient a typed 照合番号B (here no reader is reached at all).
+    const Run no_model_card =
+        mynaq_run({"--json", "face", "verify", "--from-card", "--live", image("astronaut.jpg")},
+                  {{"MYNAQ_FACE_MODEL_DIR", "/nonexistent/face"}});
+    CHECK(no_model_card.exit_code == 69);
+    CHECK(json_of(no_model_card)["error"]["code"] == "MODEL_MISSING");
 
     const Run both = mynaq_run({"face", "verify", "--card-photo", card(), "--live",
                                 image("astronaut.jpg"), "--camera", "0"});
