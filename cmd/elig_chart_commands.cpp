@@ -200,9 +200,18 @@ int run_unmatched(AppContext& context, const std::string& date, int limit) {
         return 0;
     }
     for (const auto& r : checks) {
-        std::cout << check_line(context, r) << '\n'
-                  << "        " << r.name_kana << "  " << r.birthdate << "  "
-                  << chart_match_text(context, r) << '\n';
+        // What staff compare with their charts: kana, birth date, insurance.
+        std::string insurance = r.insurer_number;
+        if (!r.card_symbol.empty()) insurance += " " + r.card_symbol;
+        insurance += " " + r.identification_number;
+        if (!r.branch_number.empty()) insurance += "-" + r.branch_number;
+        std::cout << check_line_with_chart(context, r) << '\n'
+                  << fmt::format("        {}  {}  {}\n", r.name_kana,
+                                 r.birthdate.size() == 8
+                                     ? fmt::format("{}-{}-{}", r.birthdate.substr(0, 4),
+                                                   r.birthdate.substr(4, 2), r.birthdate.substr(6))
+                                     : r.birthdate,
+                                 insurance);
     }
     return 1;
 }
@@ -226,8 +235,7 @@ int run_match(AppContext& context, std::int64_t check_id, const std::string& cha
     if (context.json()) {
         context.emit_json({{"check", check_json(updated)}});
     } else {
-        std::cout << check_line(context, updated) << "  " << chart_match_text(context, updated)
-                  << '\n';
+        std::cout << check_line_with_chart(context, updated) << '\n';
     }
     return 0;
 }

@@ -283,6 +283,14 @@ std::string chart_match_text(const AppContext& context, const CheckRecord& r) {
     return std::string(context.t("chart.match.unmatched"));
 }
 
+std::string check_line_with_chart(const AppContext& context, const CheckRecord& record) {
+    std::string line = check_line(context, record);
+    const std::string chart = chart_match_text(context, record);
+    if (!chart.empty()) line += "  " + chart;
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line;
+}
+
 nlohmann::json findings_json(const std::vector<oqs::InputFinding>& findings) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& f : findings) {

@@ -13,6 +13,8 @@ nlohmann::json check_json(const CheckRecord& record, bool with_raw = false);
 void print_check(const AppContext& context, const CheckRecord& record);
 // One line: id, time, state, name, insurer/number — for list, watch and batch rows.
 std::string check_line(const AppContext& context, const CheckRecord& record);
+// check_line() followed by chart_match_text(), without trailing blanks.
+std::string check_line_with_chart(const AppContext& context, const CheckRecord& record);
 // Which chart the check was tied to: "→ K-0042 (照会番号)", "要確認: K-1, K-2", "カルテ未特定".
 std::string chart_match_text(const AppContext& context, const CheckRecord& record);
 std::string eligibility_text(const AppContext& context, std::string_view eligibility);

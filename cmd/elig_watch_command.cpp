@@ -82,8 +82,7 @@ int run_watch(AppContext& context, const WatchOptions& o) {
                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
                       << std::endl;
         } else if (e.kind == oqs::IntakeEvent::Kind::Recorded) {
-            std::cout << check_line(context, *e.record) << "  "
-                      << chart_match_text(context, *e.record) << std::endl;
+            std::cout << check_line_with_chart(context, *e.record) << std::endl;
             if (match && match->insurance_changed) {
                 std::cout << "        " << context.t("chart.insurance_changed") << std::endl;
             }
