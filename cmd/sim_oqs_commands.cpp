@@ -117,7 +117,7 @@ int run_sim_api(AppContext& context, const SimApiOptions& o) {
         faults);
     const auto port = server.start(static_cast<std::uint16_t>(o.port));
     install_stop_handlers();
-    const nlohmann::json ready{
+    nlohmann::json ready{
         {"event", "ready"},
         {"port", port},
         {"ca_file", pki.ca_cert.string()},
@@ -129,6 +129,10 @@ int run_sim_api(AppContext& context, const SimApiOptions& o) {
          fmt::format("https://127.0.0.1:{}{}", port, sim::kOqsApiBulkUploadPath)},
         {"bulk_download_url",
          fmt::format("https://127.0.0.1:{}{}", port, sim::kOqsApiBulkDownloadPath)}};
+    for (const std::string_view prefix : sim::kOqsApiOtherPrefixes) {
+        ready["urls"][std::string(prefix)] =
+            fmt::format("https://127.0.0.1:{}{}{}", port, sim::kOqsApiOtherPathBase, prefix);
+    }
     if (context.json()) {
         std::cout << ready.dump() << std::endl;
     } else {

@@ -152,6 +152,7 @@ WebApiOptions webapi_options(const Config& config) {
     o.search_url = w.search_url;
     o.bulk_upload_url = w.bulk_upload_url;
     o.bulk_download_url = w.bulk_download_url;
+    o.urls = w.urls;
     o.client_cert = w.client_cert;
     o.client_key = w.client_key;
     o.ca_file = w.ca_file;

@@ -552,10 +552,14 @@ const std::string& url_for(const WebApiOptions& o, const std::string& prefix) {
     } else if (prefix == "OQSmuquc02") {
         url = &o.bulk_download_url;
         key = "oqs.webapi.bulk_download_url";
+    } else if (const auto it = o.urls.find(prefix); it != o.urls.end()) {
+        return it->second;
     } else {
         throw Error(Errc::Unsupported,
-                    fmt::format("the Web API has no counterpart for {} requests", prefix),
-                    {{"prefix", prefix}});
+                    fmt::format("no Web API address is configured for {} requests "
+                                "(oqs.webapi.urls.{}); use the folder transport for them",
+                                prefix, prefix),
+                    {{"prefix", prefix}, {"key", "oqs.webapi.urls." + prefix}});
     }
     if (url->empty()) {
         throw Error(Errc::Unsupported,

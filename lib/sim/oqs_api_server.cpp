@@ -219,6 +219,12 @@ std::uint16_t OqsApiServer::start(std::uint16_t port) {
                           s.message(req, res, p);
                       });
     }
+    for (const std::string_view prefix : kOqsApiOtherPrefixes) {
+        s.server.Post(std::string(kOqsApiOtherPathBase) + std::string(prefix),
+                      [&s, prefix](const httplib::Request& req, httplib::Response& res) {
+                          s.message(req, res, prefix);
+                      });
+    }
 
     int bound = -1;
     if (port == 0) {

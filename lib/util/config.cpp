@@ -121,6 +121,21 @@ void parse_webapi(const std::filesystem::path& file, const YAML::Node& node, Oqs
             w.bulk_upload_url = scalar<std::string>(file, v, "oqs.webapi.bulk_upload_url");
         } else if (k == "bulk_download_url") {
             w.bulk_download_url = scalar<std::string>(file, v, "oqs.webapi.bulk_download_url");
+        } else if (k == "urls") {
+            require_map(file, v, "oqs.webapi.urls");
+            for (const auto& u : v) {
+                const auto prefix = u.first.as<std::string>();
+                // A file prefix: ten ASCII letters and digits, as in the folder interface.
+                if (prefix.size() != 10 ||
+                    prefix.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                             "0123456789") != std::string::npos) {
+                    invalid(file, u.first,
+                            fmt::format("'oqs.webapi.urls' keys are file prefixes such as "
+                                        "YZKsiquc01, not '{}'",
+                                        prefix));
+                }
+                w.urls[prefix] = scalar<std::string>(file, u.second, "oqs.webapi.urls");
+            }
         } else if (k == "client_cert") {
             w.client_cert = path_value(file, v, "oqs.webapi.client_cert");
         } else if (k == "client_key") {

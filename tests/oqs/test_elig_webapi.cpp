@@ -36,6 +36,9 @@ void use_api(Rig& rig, int port, const std::string& client = "client", int retri
                     "    search_url: {0}/MSA01030/ILI01030SV01/search\n"
                     "    bulk_upload_url: {0}/mynaq/bulk/upload\n"
                     "    bulk_download_url: {0}/mynaq/bulk/download\n"
+                    "    urls:\n"
+                    "      YZKsiquc01: {0}/mynaq/YZKsiquc01\n"
+                    "      OQSsiimm01: {0}/mynaq/OQSsiimm01\n"
                     "    client_cert: {1}/{3}.pem\n"
                     "    client_key: {1}/{3}.key\n"
                     "    ca_file: {1}/ca.pem\n"
@@ -120,4 +123,30 @@ TEST_CASE("elig batch over the Web API") {
     CHECK(j["total"] == 2);
     CHECK(j["normal"] == 1);
     CHECK(j["abnormal"] == 1);
+}
+
+TEST_CASE(
+    "info drugs and elig ref register over the Web API, at the addresses the site configures") {
+    Rig rig;
+    const int port = rig.start_api();
+    use_api(rig, port);
+    REQUIRE(rig.json(kP01, 0)["check"]["eligibility"] == "valid");  // records the consent
+    const auto drugs = rig.json({"info", "drugs", "--insurer", "06139992", "--symbol", "1234",
+                                 "--number", "5678", "--branch", "01", "--birthdate", "1980-01-01"},
+                                0);
+    CHECK(drugs["from_store"] == false);
+    CHECK(drugs["entries"].size() > 0);
+    const auto chart =
+        rig.json({"elig", "ref", "register", "--chart", "W-1", "--insurer", "06139992", "--symbol",
+                  "1234", "--number", "5678", "--branch", "01"},
+                 0);
+    CHECK(chart["chart"]["ref_state"] == "registered");
+    // 特定健診 has no address configured here: said plainly, nothing sent.
+    const auto checkups =
+        rig.json({"info", "checkups", "--insurer", "06139992", "--symbol", "1234", "--number",
+                  "5678", "--branch", "01", "--birthdate", "1980-01-01"},
+                 69);
+    CHECK(checkups["error"]["code"] == "UNSUPPORTED");
+    CHECK(checkups["error"]["detail"].get<std::string>().find("oqs.webapi.urls.TKKsiquc01") !=
+          std::string::npos);
 }

@@ -37,6 +37,9 @@ struct OqsWebApiConfig {
     std::string search_url;
     std::string bulk_upload_url;
     std::string bulk_download_url;
+    // oqs.webapi.urls: the other interfaces by file prefix (YZKsiquc01, TKKsiquc01,
+    // OQSsiimm01, OQSmuimm01, OQSmuimm02), where the site's Web API offers them.
+    std::map<std::string, std::string> urls;
     std::filesystem::path client_cert;
     std::filesystem::path client_key;
     std::filesystem::path ca_file;

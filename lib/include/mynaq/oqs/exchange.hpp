@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,14 +59,15 @@ private:
 
 struct WebApiOptions {
     std::string login_url;
-    std::string search_url;             // 資格確認 (OQSsiquc01)
-    std::string bulk_upload_url;        // OQSmuquc01, when the site knows it
-    std::string bulk_download_url;      // OQSmuquc02, when the site knows it
-    std::filesystem::path client_cert;  // PEM
-    std::filesystem::path client_key;   // PEM
-    std::filesystem::path ca_file;      // the server is verified against this CA only
-    std::filesystem::path login_body;   // site-supplied JSON, sent as is
-    std::filesystem::path token_cache;  // 0600
+    std::string search_url;                   // 資格確認 (OQSsiquc01)
+    std::string bulk_upload_url;              // OQSmuquc01, when the site knows it
+    std::string bulk_download_url;            // OQSmuquc02, when the site knows it
+    std::map<std::string, std::string> urls;  // any other interface, by file prefix
+    std::filesystem::path client_cert;        // PEM
+    std::filesystem::path client_key;         // PEM
+    std::filesystem::path ca_file;            // the server is verified against this CA only
+    std::filesystem::path login_body;         // site-supplied JSON, sent as is
+    std::filesystem::path token_cache;        // 0600
     std::chrono::milliseconds timeout{30'000};
     std::chrono::milliseconds connect_timeout{5'000};
     int retries = 3;                         // on 5xx and network errors

@@ -12,6 +12,7 @@
 // endpoints need `Authorization: <idToken>` of a live token, else 401.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -51,6 +52,10 @@ inline constexpr std::string_view kOqsApiLoginPath = "/oqs-api-pro/MSA12020/ILI1
 inline constexpr std::string_view kOqsApiSearchPath = "/oqs-api-pro/MSA01030/ILI01030SV01/search";
 inline constexpr std::string_view kOqsApiBulkUploadPath = "/oqs-api-pro/mynaq/bulk/upload";
 inline constexpr std::string_view kOqsApiBulkDownloadPath = "/oqs-api-pro/mynaq/bulk/download";
+// The other interfaces, at /oqs-api-pro/mynaq/<file prefix> (the emulator's own addresses).
+inline constexpr std::string_view kOqsApiOtherPathBase = "/oqs-api-pro/mynaq/";
+inline constexpr std::array<std::string_view, 5> kOqsApiOtherPrefixes{
+    "YZKsiquc01", "TKKsiquc01", "OQSsiimm01", "OQSmuimm01", "OQSmuimm02"};
 
 struct OqsApiFaults {
     int fail_next_5xx = 0;  // the next N requests (any endpoint) get 503 with Retry-After: 0
