@@ -96,6 +96,11 @@ int run_demo(AppContext& context, const DemoOptions& options) {
                                    "C0001,06139992,1234,5678,01,1980-01-01\n"
                                    "C0002,139998,模擬01,223344,,1992-07-15\n"
                                    "C0003,39139993,,00012345,,1940-03-02\n";
+    // The clinic's charts, registered as 照会番号 so the face results find them.
+    const std::string charts = (work / "charts.csv").string();
+    std::ofstream(charts) << "カルテ番号,保険者番号,記号,番号,枝番,カナ氏名,生年月日\n"
+                             "K000101,06139992,1234,5678,01,モギ　タロウ,1980-01-01\n"
+                             "K000102,139998,模擬01,223344,,シケン　ハナコ,1992-07-15\n";
     // Two patients at the counter during the outage: a returning one confirmed orally against
     // the coverage the store holds, and a first visit who fills in the 申立書.
     const std::string returning = (work / "fallback-returning.yaml").string();
@@ -157,15 +162,23 @@ int run_demo(AppContext& context, const DemoOptions& options) {
          {},
          "予約患者の一括照会",
          "Bulk query of the day's reservations"},
+        {{"elig", "ref", "register", "--csv", charts, "--interval", "0.2"},
+         {},
+         "カルテ番号を照会番号として一括登録",
+         "Register chart numbers as 照会番号 in bulk"},
         {{"elig", "watch", "--once"},
          {},
-         "顔認証付きカードリーダーの結果を取り込む (3件)",
-         "Take in three face-reader results",
+         "顔認証付きカードリーダーの結果を取り込み、カルテと結び付ける (3件)",
+         "Take in three face-reader results, each tied to its chart",
          0,
          [&emulated] {
              for (std::size_t i = 0; i < 3; ++i) (void)emulated.write_face_result(i);
              std::this_thread::sleep_for(std::chrono::milliseconds(400));
          }},
+        {{"info", "drugs", "--reference", "K000101"},
+         {},
+         "薬剤情報: リーダーで同意した患者さんの服薬歴 (照会番号で、新しい順)",
+         "Medication history of a patient who consented at the reader (by 照会番号, newest first)"},
         {{"elig", "query", "--insurer", "06139992", "--symbol", "1234", "--number", "5678",
           "--branch", "01", "--birthdate", "1980-01-01"},
          {},

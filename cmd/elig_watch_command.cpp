@@ -43,6 +43,12 @@ nlohmann::json event_json(const oqs::IntakeEvent& e, const ChartMatchResult* mat
     return j;
 }
 
+bool store_has_charts(const Store& store) {
+    ChartFilter any;
+    any.limit = 1;
+    return !store.list_charts(any).empty();
+}
+
 int run_watch(AppContext& context, const WatchOptions& o) {
     const auto& folder = context.config.oqs.folder;
     if (folder.root.empty()) {
@@ -67,7 +73,8 @@ int run_watch(AppContext& context, const WatchOptions& o) {
         // Each result is tied to a chart as it is taken in; what was decided goes out with it.
         oqs::IntakeEvent e = original;
         std::optional<ChartMatchResult> match;
-        if (e.kind == oqs::IntakeEvent::Kind::Recorded && e.record) {
+        // A clinic that keeps no charts here is not told that every result lacks one.
+        if (e.kind == oqs::IntakeEvent::Kind::Recorded && e.record && store_has_charts(*store)) {
             match = match_and_record_chart(*store, *e.record);
             e.record->chart_id = match->match.chart_id;
             e.record->match_state = match->match.state;

@@ -53,7 +53,7 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     REQUIRE(r.exit_code == 0);
     const auto j = nlohmann::json::parse(r.out);
     CHECK(j["ok"] == true);
-    REQUIRE(j["steps"].size() == 20);
+    REQUIRE(j["steps"].size() == 22);
     for (const auto& s : j["steps"]) CHECK(s["ok"] == true);
     CHECK(j["steps"][4]["output"]["signature_valid"] == true);
     CHECK(j["steps"][6]["output"]["decision"] == "match");
@@ -62,19 +62,24 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     CHECK(j["steps"][8]["output"]["check"]["eligibility"] == "valid");
     CHECK(j["steps"][9]["output"]["check"]["eligibility"] == "invalid");
     CHECK(j["steps"][10]["output"]["normal"] == 3);
-    CHECK(j["steps"][12]["output"]["error"]["code"] == "OQS_TIMEOUT");
+    // Charts registered, then the face results tied to them (p03 has no chart here).
+    CHECK(j["steps"][11]["output"]["registered"] == 2);
+    // The consented medication history of the first face result's patient.
+    CHECK(j["steps"][13]["output"]["patient"] == "ref:K000101");
+    CHECK(j["steps"][13]["output"]["entries"].size() > 0);
+    CHECK(j["steps"][14]["output"]["error"]["code"] == "OQS_TIMEOUT");
     // The outage: two fallback cases, then the recheck once the terminal answers again.
-    CHECK(j["steps"][13]["output"]["resolved_by"] == "oral");
-    CHECK(j["steps"][14]["output"]["claim"]["insurer_number"] == "77777777");
-    const auto& recheck = j["steps"][15]["output"];
+    CHECK(j["steps"][15]["output"]["resolved_by"] == "oral");
+    CHECK(j["steps"][16]["output"]["claim"]["insurer_number"] == "77777777");
+    const auto& recheck = j["steps"][17]["output"];
     CHECK(recheck["count"] == 2);
     std::set<std::string> actions;
     for (const auto& c : recheck["cases"]) actions.insert(c["recheck"]["action"]);
     CHECK(actions == std::set<std::string>{"as_recorded", "still_unknown"});
-    CHECK(j["steps"][16]["output"]["count"] == 9);
+    CHECK(j["steps"][18]["output"]["count"] == 9);
     // The usage rate from the three face results over the receipts just entered.
-    CHECK(j["steps"][17]["output"]["receipts"][0]["receipts"] == 8);
-    const auto& level = j["steps"][18]["output"]["sites"][0];
+    CHECK(j["steps"][19]["output"]["receipts"][0]["receipts"] == 8);
+    const auto& level = j["steps"][20]["output"]["sites"][0];
     REQUIRE(level["considered"].size() == 3);
     const auto& counted = level["considered"][2];  // oldest first: this month is N-3
     CHECK(counted["receipts"] == 8);
@@ -82,7 +87,7 @@ TEST_CASE("mynaq demo --json: every step works and the 個人番号 is never tou
     CHECK(counted["users"].get<int>() <= 3);
     CHECK(counted["rate_kind"] == "local");
     CHECK(level["rate_month"] == counted["month"]);
-    CHECK(j["steps"][19]["step"] == "privacy");
+    CHECK(j["steps"][21]["step"] == "privacy");
 }
 
 TEST_CASE("mynaq sim run passes its stdin to the command, so a PIN can be piped") {
