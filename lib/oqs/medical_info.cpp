@@ -321,7 +321,8 @@ void collect(const Node& node, std::string_view name, std::span<const std::strin
              std::vector<const Node*>& out) {
     for (const auto& c : node.children) {
         if (c.name == name) out.push_back(&c);
-        if (std::find(stops.begin(), stops.end(), c.name) == stops.end()) {
+        // Leaves, most of a history, have nothing to search.
+        if (!c.children.empty() && std::find(stops.begin(), stops.end(), c.name) == stops.end()) {
             collect(c, name, stops, out);
         }
     }
