@@ -23,7 +23,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -33,6 +32,7 @@
 #include <fmt/format.h>
 
 #include "mynaq/error.hpp"
+#include "mynaq/files.hpp"
 #include "mynaq/oqs/medical_info.hpp"
 #include "mynaq/oqs/xml.hpp"
 #include "mynaq/text_encoding.hpp"
@@ -94,12 +94,6 @@ void print(std::string_view key, const Times& runs) {
     fmt::print("{}.min_ms {:.3f}\n", key, *std::min_element(w.begin(), w.end()));
     fmt::print("{}.max_ms {:.3f}\n", key, *std::max_element(w.begin(), w.end()));
     fmt::print("{}.cpu_median_ms {:.3f}\n", key, percentile(runs.cpu, 0.5));
-}
-
-std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Error(Errc::InvalidArgument, fmt::format("cannot read {}", file.string()));
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 void write_file(const fs::path& file, std::string_view data) {
@@ -718,7 +712,7 @@ void run(const Args& args) {
 
     // ---- 2 + 3. per encoding: time, check, and list what was read ------------------------
     for (const auto& v : variants) {
-        const std::string bytes = read_file(v.file);
+        const std::string bytes = read_file_bytes(v.file);
         fmt::print("{}.bytes {}\n", v.key, bytes.size());
 
         Document doc = parse_xml(bytes);
@@ -741,10 +735,10 @@ void run(const Args& args) {
         std::size_t n = 0;
         print(v.key + ".to_history",
               time_runs(2, args.runs, [&] { n += parse_drug_result(doc).entries.size(); }));
-        // (c) the whole read, as `mynaq info` would do it with a result file: open, read,
-        // parse, extract (the page cache is warm after the first run).
+        // (c) the whole read of a result file: read_file_bytes, parse, extract (the page
+        // cache is warm after the first run).
         print(v.key + ".whole", time_runs(2, args.runs, [&] {
-                  n += parse_drug_result(parse_xml(read_file(v.file))).entries.size();
+                  n += parse_drug_result(parse_xml(read_file_bytes(v.file))).entries.size();
               }));
         if (n != 2 * static_cast<std::size_t>(args.runs + 2) * gen.entries.size()) {
             throw Error(Errc::Internal, fmt::format("{}: an entry count changed", v.key));

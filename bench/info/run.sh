@@ -56,8 +56,10 @@ busy_jiffies() {  # all CPUs' non-idle time since boot, in clock ticks
   for ((i = 1; i <= 8 && i < ${#a[@]}; ++i)); do ((i == 4 || i == 5)) || sum=$((sum + a[i])); done
   echo "$sum"
 }
-children_cpu_s() {  # user + system time of this shell's finished children, in seconds
-  times | tail -n 1 | awk '{ t = 0; for (i = 1; i <= 2; ++i) { split($i, p, "m");
+# User + system time of this shell's finished children, in seconds, from the output of `times`
+# (which must run in this shell itself: in a $(…) subshell it would see none of them).
+children_cpu_s() {
+  tail -n 1 "$1" | awk '{ t = 0; for (i = 1; i <= 2; ++i) { split($i, p, "m");
     t += p[1] * 60 + p[2] } printf "%.3f", t }'
 }
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -67,7 +69,7 @@ busy_before=$(cpu_busy)
 # Everything else that ran meanwhile: the machine's busy time during the measurements minus
 # our own processes' CPU time, as a share of all CPUs.
 jiffies0=$(busy_jiffies)
-cpu0=$(children_cpu_s)
+times >"$work/times0"
 t0=$(date +%s%N)
 
 say "mynaq_bench_info, $runs runs per measure"
@@ -109,8 +111,10 @@ if command -v xmllint >/dev/null 2>&1; then
 fi
 
 t1=$(date +%s%N)
+times >"$work/times1"
 jiffies1=$(busy_jiffies)
-cpu1=$(children_cpu_s)
+cpu0=$(children_cpu_s "$work/times0")
+cpu1=$(children_cpu_s "$work/times1")
 others=$(awk -v j="$((jiffies1 - jiffies0))" -v hz="$(getconf CLK_TCK)" -v c0="$cpu0" -v c1="$cpu1" \
   -v ns="$((t1 - t0))" -v n="$(nproc)" 'BEGIN {
     o = (j / hz - (c1 - c0)) / (ns / 1e9 * n) * 100; if (o < 0) o = 0; printf "%.0f", o }')
@@ -190,8 +194,8 @@ fmt_int() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
     done
   done
   echo
-  echo "On-CPU time of the same runs (thread CPU clock, median): what the wall clock shows less the"
-  echo "time spent waiting for a CPU, so it moves less when the machine is shared."
+  echo "On-CPU time of the same runs (thread CPU clock, median). Close to the wall clock when the"
+  echo "process never waited for a CPU; a busy machine still slows it through shared caches and cores."
   echo
   echo "| step | UTF-8 mynaq | UTF-8 $peer_name | mynaq / peer | Shift_JIS mynaq | Shift_JIS $peer_name | mynaq / peer |"
   echo "|---|--:|--:|--:|--:|--:|--:|"
@@ -239,8 +243,8 @@ fmt_int() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
   echo "  \`build_drug_result\` groups them into month and date elements; \`write_xml\` writes them"
   echo "  (Shift_JIS as CP932)."
   echo "- mynaq: (a) \`parse_xml(bytes)\` from memory (libxml2, then our Node tree; Shift_JIS is decoded"
-  echo "  to UTF-8 first), (b) \`parse_drug_result(doc)\`, (c) std::ifstream read + (a) + (b), each"
-  echo "  $runs runs after 2 untimed; median and nearest-rank p90."
+  echo "  to UTF-8 first), (b) \`parse_drug_result(doc)\`, (c) \`read_file_bytes\` (mynaq/files.hpp) +"
+  echo "  (a) + (b), each $runs runs after 2 untimed; median and nearest-rank p90."
   echo "- Peer: bench/info/peer_etree.py reads as OQSDrug2's ProcessDrugInfoAsync2 does:"
   echo "  /XmlMsg/MessageBody/{MeTrMonthInf, ShPrInf/ShPrMonthInf, CzDiInf/CzDiMonthInf}, each field"
   echo "  under the first of its three spellings present, …DateInfs/…DateInf, …DrugInfs/…DrugInf; then"
