@@ -143,7 +143,7 @@ verdict() {
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain -- lib bench 2>/dev/null | head -n 1)
+dirty=$(git -C "$root" status --porcelain -- lib bench ':!bench/*/results.md' 2>/dev/null | head -n 1)
 [[ -z $dirty ]] || commit="$commit + uncommitted changes"
 busy=$((busy_before > busy_after ? busy_before : busy_after))
 noisy=
