@@ -71,20 +71,32 @@ struct Times {
     std::vector<double> cpu;
 };
 
-// Times `body` `runs` times after `warmup` untimed calls (first-call allocations, caches).
-Times time_runs(int warmup, int runs, const std::function<void()>& body) {
-    for (int i = 0; i < warmup; ++i) body();
+struct Measure {
+    std::string key;
+    std::function<void()> body;
     Times times;
-    times.wall.reserve(static_cast<std::size_t>(runs));
-    times.cpu.reserve(static_cast<std::size_t>(runs));
-    for (int i = 0; i < runs; ++i) {
-        const double c0 = thread_cpu_ms();
-        const auto t0 = Clock::now();
-        body();
-        times.wall.push_back(ms_since(t0));
-        times.cpu.push_back(thread_cpu_ms() - c0);
+};
+
+// Runs every measure once per round, `warmup` untimed rounds first (first-call allocations,
+// caches), then `runs` timed ones. Taking turns, rather than one measure's runs after the
+// other's, spreads a slow spell of a shared machine over all of them alike.
+void time_rounds(int warmup, int runs, std::vector<Measure>& measures) {
+    for (int i = 0; i < warmup; ++i) {
+        for (auto& m : measures) m.body();
     }
-    return times;
+    for (auto& m : measures) {
+        m.times.wall.reserve(static_cast<std::size_t>(runs));
+        m.times.cpu.reserve(static_cast<std::size_t>(runs));
+    }
+    for (int i = 0; i < runs; ++i) {
+        for (auto& m : measures) {
+            const double c0 = thread_cpu_ms();
+            const auto t0 = Clock::now();
+            m.body();
+            m.times.wall.push_back(ms_since(t0));
+            m.times.cpu.push_back(thread_cpu_ms() - c0);
+        }
+    }
 }
 
 void print(std::string_view key, const Times& runs) {
@@ -710,39 +722,54 @@ void run(const Args& args) {
     fmt::print("runs {}\n", args.runs);
     fmt::print("seed {}\n", args.seed);
 
-    // ---- 2 + 3. per encoding: time, check, and list what was read ------------------------
-    for (const auto& v : variants) {
-        const std::string bytes = read_file_bytes(v.file);
-        fmt::print("{}.bytes {}\n", v.key, bytes.size());
-
-        Document doc = parse_xml(bytes);
-        if (doc.encoding != v.encoding) {
+    // ---- 2 + 3. per encoding: check and list what was read, then time ----------------------
+    struct Input {
+        std::string bytes;
+        Document doc;
+        std::string utf8;
+    };
+    std::vector<Input> inputs(variants.size());
+    std::vector<Measure> measures;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+        const Variant& v = variants[i];
+        Input& in = inputs[i];
+        in.bytes = read_file_bytes(v.file);
+        fmt::print("{}.bytes {}\n", v.key, in.bytes.size());
+        in.doc = parse_xml(in.bytes);
+        if (in.doc.encoding != v.encoding) {
             throw Error(Errc::Internal, fmt::format("{}: read as the wrong encoding", v.key));
         }
-        const DrugHistory parsed = parse_drug_result(doc);
+        const DrugHistory parsed = parse_drug_result(in.doc);
         check(parsed, gen.entries, v.key);
         std::string tsv;
         for (const auto& e : parsed.entries) tsv += tsv_line(e);
         write_file(args.work / fmt::format("mynaq_{}.tsv", v.key), tsv);
 
         // (a) bytes → Document; for Shift_JIS the decoding alone as well, to see its share.
-        print(v.key + ".parse_xml", time_runs(2, args.runs, [&] { doc = parse_xml(bytes); }));
+        measures.push_back({v.key + ".parse_xml", [&in] { in.doc = parse_xml(in.bytes); }, {}});
         if (v.encoding == TextEncoding::ShiftJis) {
-            std::string utf8;
-            print(v.key + ".decode", time_runs(2, args.runs, [&] { utf8 = sjis_to_utf8(bytes); }));
+            measures.push_back(
+                {v.key + ".decode", [&in] { in.utf8 = sjis_to_utf8(in.bytes); }, {}});
         }
         // (b) Document → DrugHistory.
-        std::size_t n = 0;
-        print(v.key + ".to_history",
-              time_runs(2, args.runs, [&] { n += parse_drug_result(doc).entries.size(); }));
+        measures.push_back({v.key + ".to_history",
+                            [&in, &n] { n += parse_drug_result(in.doc).entries.size(); },
+                            {}});
         // (c) the whole read of a result file: read_file_bytes, parse, extract (the page
         // cache is warm after the first run).
-        print(v.key + ".whole", time_runs(2, args.runs, [&] {
-                  n += parse_drug_result(parse_xml(read_file_bytes(v.file))).entries.size();
-              }));
-        if (n != 2 * static_cast<std::size_t>(args.runs + 2) * gen.entries.size()) {
-            throw Error(Errc::Internal, fmt::format("{}: an entry count changed", v.key));
-        }
+        measures.push_back(
+            {v.key + ".whole",
+             [&v, &n] {
+                 n += parse_drug_result(parse_xml(read_file_bytes(v.file))).entries.size();
+             },
+             {}});
+    }
+    time_rounds(2, args.runs, measures);
+    for (const auto& m : measures) print(m.key, m.times);
+    const auto per_round = 2 * variants.size() * gen.entries.size();
+    if (n != per_round * static_cast<std::size_t>(args.runs + 2)) {
+        throw Error(Errc::Internal, "an entry count changed between runs");
     }
     fmt::print("check ok\n");
 }

@@ -7,17 +7,20 @@ three spellings that exists below the node (GetMatchingNodeName), its InnerText
 newest first (month, date; stable), as parse_drug_result returns them.
 
 Times, per file, in process with time.perf_counter_ns (and time.thread_time_ns for the CPU
-time), N runs after 2 untimed:
+time), N rounds after 2 untimed, every measure once per round, the garbage collector off
+(as timeit does):
   parse    bytes → element tree (Shift_JIS first decoded as CP932: pyexpat refuses multi-byte
            encodings, and .NET likewise decodes before XmlDocument sees the text)
   extract  element tree → sorted entries
   whole    open + read + parse + extract
+and before them whole_gc: the whole read with the collector on, one file at a time.
 Writes peer_<key>.tsv beside each file (the same 20 fields as mynaq_<key>.tsv) and prints
 "key value" lines.
 Usage: peer_etree.py --runs N KEY=FILE ...
 """
 
 import argparse
+import gc
 import os
 import platform
 import sys
@@ -99,18 +102,21 @@ def percentile(values, p):
     return s[min(int(p * (len(s) - 1) + 0.5), len(s) - 1)]
 
 
-def timed(runs, body):
-    """Wall and this thread's CPU time per run, in ms."""
+def timed_rounds(runs, measures):
+    """Wall and this thread's CPU time per run, in ms, for each (key, body) in `measures`,
+    taking turns round by round as mynaq_bench_info does; 2 untimed rounds first."""
     for _ in range(2):
-        body()
-    wall, cpu = [], []
+        for _, body in measures:
+            body()
+    times = {key: ([], []) for key, _ in measures}
     for _ in range(runs):
-        c0 = time.thread_time_ns()
-        t0 = time.perf_counter_ns()
-        body()
-        wall.append((time.perf_counter_ns() - t0) / 1e6)
-        cpu.append((time.thread_time_ns() - c0) / 1e6)
-    return wall, cpu
+        for key, body in measures:
+            c0 = time.thread_time_ns()
+            t0 = time.perf_counter_ns()
+            body()
+            times[key][0].append((time.perf_counter_ns() - t0) / 1e6)
+            times[key][1].append((time.thread_time_ns() - c0) / 1e6)
+    return times
 
 
 def report(key, times):
@@ -120,6 +126,28 @@ def report(key, times):
     print(f"{key}.min_ms {min(wall):.3f}")
     print(f"{key}.max_ms {max(wall):.3f}")
     print(f"{key}.cpu_median_ms {percentile(cpu, 0.5):.3f}")
+
+
+def measures_for(key, path):
+    """Checks what the file gives, lists it in peer_<key>.tsv and returns the three measures."""
+    shift_jis = key == "sjis"
+    with open(path, "rb") as f:
+        data = f.read()
+    root = parse(data, shift_jis)
+    entries = extract(root)
+    with open(os.path.join(os.path.dirname(path), f"peer_{key}.tsv"), "w",
+              encoding="utf-8", newline="\n") as f:
+        for e in entries:
+            f.write("\t".join(e) + "\n")
+    print(f"{key}.entries {len(entries)}")
+
+    def whole():
+        with open(path, "rb") as f:
+            return extract(parse(f.read(), shift_jis))
+
+    return [(f"{key}.parse", lambda: parse(data, shift_jis)),
+            (f"{key}.extract", lambda: extract(root)),
+            (f"{key}.whole", whole)]
 
 
 def main():
@@ -135,26 +163,28 @@ def main():
     except ImportError:
         accelerated = False
     print(f"etree_c {int(accelerated)}")
-    for spec in args.files:
-        key, path = spec.split("=", 1)
+    files = [spec.split("=", 1) for spec in args.files]
+    # The whole read as a program runs it, garbage collector on, one file at a time with
+    # nothing else alive: the collector's passes over live objects are part of the cost.
+    for key, path in files:
         shift_jis = key == "sjis"
-        with open(path, "rb") as f:
-            data = f.read()
-        root = parse(data, shift_jis)
-        entries = extract(root)
-        with open(os.path.join(os.path.dirname(path), f"peer_{key}.tsv"), "w",
-                  encoding="utf-8", newline="\n") as f:
-            for e in entries:
-                f.write("\t".join(e) + "\n")
-        print(f"{key}.entries {len(entries)}")
-        report(f"{key}.parse", timed(args.runs, lambda: parse(data, shift_jis)))
-        report(f"{key}.extract", timed(args.runs, lambda: extract(root)))
 
         def whole():
             with open(path, "rb") as f:
                 return extract(parse(f.read(), shift_jis))
 
-        report(f"{key}.whole", timed(args.runs, whole))
+        report(f"{key}.whole_gc", timed_rounds(args.runs, [("whole", whole)])["whole"])
+    # Then the three steps, the garbage collector off as timeit does: with both files' trees
+    # alive for the turns, its passes would weigh on whichever step they fall in.
+    measures = []
+    for key, path in files:
+        measures += measures_for(key, path)
+    gc.collect()
+    gc.disable()
+    times = timed_rounds(args.runs, measures)
+    gc.enable()
+    for key, t in times.items():
+        report(key, t)
 
 
 if __name__ == "__main__":
