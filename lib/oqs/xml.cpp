@@ -96,8 +96,20 @@ std::string lower(std::string_view s) {
     return out;
 }
 
-bool contains_ci(std::string_view haystack, std::string_view needle) {
-    return lower(haystack).find(lower(needle)) != std::string::npos;
+// Whether a markup declaration `<!name…` occurs, the name in any case. find() jumps from one
+// "<!" to the next at memchr speed; lowering a copy of the whole message first, byte by byte
+// through the locale, cost a third of parse_xml on a 1.6 MB 薬剤情報 result (bench/info).
+bool has_declaration(std::string_view bytes, std::string_view name) {
+    const auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    for (auto pos = bytes.find("<!"); pos != std::string_view::npos;
+         pos = bytes.find("<!", pos + 2)) {
+        const std::string_view rest = bytes.substr(pos + 2, name.size());
+        if (std::equal(rest.begin(), rest.end(), name.begin(), name.end(),
+                       [&](char a, char b) { return fold(a) == fold(b); })) {
+            return true;
+        }
+    }
+    return false;
 }
 
 // The encoding named in the XML declaration, or "" when there is no declaration or it names
@@ -274,8 +286,8 @@ Document parse_xml(std::string_view bytes, const XmlLimits& limits) {
     if (bytes.empty()) invalid("the message is empty");
     const TextEncoding encoding = choose_encoding(bytes);
     // A DTD is the door to entity expansion and external fetches; OQS messages never have one.
-    if (contains_ci(bytes, "<!DOCTYPE")) invalid("a document type declaration is not accepted");
-    if (contains_ci(bytes, "<!ENTITY")) invalid("entity declarations are not accepted");
+    if (has_declaration(bytes, "DOCTYPE")) invalid("a document type declaration is not accepted");
+    if (has_declaration(bytes, "ENTITY")) invalid("entity declarations are not accepted");
 
     // Shift_JIS is decoded here rather than by libxml2: iconv failures inside libxml2 go to its
     // global error channel and surface as a misleading "premature end of data", while this
