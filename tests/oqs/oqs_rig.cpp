@@ -158,4 +158,12 @@ std::unique_ptr<mynaq::BackgroundProcess> Rig::spawn(const std::vector<std::stri
         (dir_ / (tag + ".out")).string(), (dir_ / (tag + ".err")).string());
 }
 
+void write_faces(const Rig& rig, int n) {
+    const auto r =
+        mynaq::run_process({MYNAQ_BINARY, "sim", "oqs", "--root", rig.root().string(), "--people",
+                            people_file().string(), "--faces", std::to_string(n), "--once"});
+    REQUIRE(r.exit_code == 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
 }  // namespace oqsrig

@@ -61,6 +61,10 @@ private:
     std::unique_ptr<mynaq::BackgroundProcess> api_;
 };
 
+// `mynaq sim oqs --faces N --once` into the rig's face/ folder (the same people file), then
+// a pause for the files to settle (stable_read_ms is 50 in the rig).
+void write_faces(const Rig& rig, int n);
+
 // Waits until `path` holds a line that parses as JSON with "event": "ready".
 nlohmann::json wait_ready(const std::filesystem::path& path, int timeout_ms = 10'000);
 

@@ -9,16 +9,9 @@
 #include "oqs_rig.hpp"
 
 using oqsrig::Rig;
+using oqsrig::write_faces;
 
 namespace {
-
-void write_faces(const Rig& rig, int n) {
-    const auto r = mynaq::run_process({MYNAQ_BINARY, "sim", "oqs", "--root", rig.root().string(),
-                                       "--people", oqsrig::people_file().string(), "--faces",
-                                       std::to_string(n), "--once"});
-    REQUIRE(r.exit_code == 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
 
 nlohmann::json chart_of(const nlohmann::json& list, const std::string& id) {
     for (const auto& c : list["charts"]) {

@@ -11,6 +11,7 @@
 #include "oqs_rig.hpp"
 
 using oqsrig::Rig;
+using oqsrig::write_faces;
 
 namespace {
 
@@ -21,15 +22,6 @@ int count_lines_with(const std::filesystem::path& file, const std::string& needl
         if (line.find(needle) != std::string::npos) ++n;
     }
     return n;
-}
-
-void write_faces(const Rig& rig, int n) {
-    const auto r = mynaq::run_process({MYNAQ_BINARY, "sim", "oqs", "--root", rig.root().string(),
-                                       "--people", oqsrig::people_file().string(), "--faces",
-                                       std::to_string(n), "--once"});
-    REQUIRE(r.exit_code == 0);
-    // Let the files settle (stable_read_ms is 50 in the rig).
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
 }
 
 }  // namespace
