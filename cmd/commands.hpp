@@ -30,5 +30,7 @@ void add_fallback_commands(Registry registry);
 void add_report_commands(Registry registry);
 void add_face_commands(Registry registry);
 void add_info_commands(Registry registry);
+// "face (…)" for --version: built in (mynaq-face) or the helper mynaq hands face commands to.
+std::string face_feature();
 
 }  // namespace mynaq::cli

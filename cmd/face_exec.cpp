@@ -36,6 +36,21 @@ std::filesystem::path face_helper() {
                             self.string()));
 }
 
+}  // namespace
+
+std::string face_feature() {
+    try {
+        const auto helper = face_helper();
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(helper, ec)) return "face (" + helper.string() + ")";
+    } catch (const Error&) {
+        // Not found where it is looked for: said below.
+    }
+    return "face (helper mynaq-face not installed)";
+}
+
+namespace {
+
 [[noreturn]] void hand_over(const AppContext& context) {
     const std::filesystem::path helper = face_helper();
     std::vector<std::string> args = context.argv;

@@ -197,6 +197,10 @@ int verify_exit_status(face::Decision decision) {
 
 }  // namespace
 
+std::string face_feature() {
+    return "face (built in)";
+}
+
 int run_face_verify(AppContext& context, const FaceOptions& options) {
     const face::Thresholds limits = thresholds(context, options);
     // The models before the card: a missing model must not cost the patient a typed 照合番号B.

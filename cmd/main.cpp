@@ -7,14 +7,25 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+
 #include "commands.hpp"
 #include "context.hpp"
+#include "mynaq/chromium.hpp"
+#include "mynaq_commit.hpp"
 
 namespace {
 
+// What this build can do, and what it found on this machine for the parts that live outside
+// it (the face helper, Chromium for PDF and PNG).
 std::string version_text() {
-    return std::string("mynaq ") + MYNAQ_VERSION + " (commit " + MYNAQ_COMMIT +
-           "; features: pcsc, virtual-card, jpki)";
+    const auto chromium = mynaq::find_chromium();
+    return fmt::format(
+        "mynaq {} (commit {})\n"
+        "features: pcsc, virtual-card, jpki, oqs-folder, oqs-webapi (mTLS), sqlite, postgresql, "
+        "{}, pdf/png ({})",
+        MYNAQ_VERSION, MYNAQ_COMMIT, mynaq::cli::face_feature(),
+        chromium ? "chromium " + chromium->string() : std::string("no chromium found"));
 }
 
 }  // namespace
@@ -30,7 +41,7 @@ int main(int argc, char** argv) {
                  "mynaq"};
     app.fallthrough();
     app.require_subcommand(1);
-    app.set_version_flag("--version", version_text());
+    app.set_version_flag("--version", [] { return version_text(); });
     auto& o = context.options;
     app.add_flag("--json", o.json, "Print exactly one JSON document on stdout");
     app.add_option("--lang", o.lang, "Language of messages (ja or en; default: locale)")

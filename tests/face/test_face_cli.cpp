@@ -164,6 +164,28 @@ TEST_CASE("face CLI: damaged files, no camera and missing models are clear error
     CHECK(neither.exit_code == 64);
 }
 
+TEST_CASE("mynaq --version names the commit it was built from and its features") {
+    const ProcessResult v = run_process({MYNAQ_BINARY, "--version"});
+    REQUIRE(v.exit_code == 0);
+    CHECK(v.out.rfind("mynaq ", 0) == 0);
+    const ProcessResult head =
+        run_process({"git", "-C", MYNAQ_SOURCE_DIR, "rev-parse", "--short", "HEAD"});
+    if (head.exit_code == 0) {
+        // Refreshed at build time: a configure-time value went stale with every commit.
+        const std::string commit = head.out.substr(0, head.out.find('\n'));
+        CHECK(v.out.find("(commit " + commit) != std::string::npos);
+    }
+    for (const char* feature :
+         {"pcsc", "jpki", "oqs-webapi", "sqlite", "postgresql", "face (", "pdf/png ("}) {
+        CHECK(v.out.find(feature) != std::string::npos);
+    }
+    // Where the face helper is missing, --version says so rather than claiming it.
+    ProcessOptions po;
+    po.env["MYNAQ_FACE_HELPER"] = "/nonexistent/mynaq-face";
+    const ProcessResult moved = run_process({MYNAQ_BINARY, "--version"}, po);
+    CHECK(moved.out.find("face (helper mynaq-face not installed)") != std::string::npos);
+}
+
 TEST_CASE("face CLI: mynaq itself does not load OpenCV, and hands face commands to mynaq-face") {
     // OpenCV's modules pull in some 250 shared libraries: linked into mynaq they made every
     // command start in 150 ms instead of 11.
