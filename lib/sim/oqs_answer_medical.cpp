@@ -84,9 +84,8 @@ oqs::MedicalPatient patient_of(const Person& p) {
 }
 
 // What stops an answer before the history is looked at, or nullopt.
-std::optional<std::string> cannot_answer(const oqs::MedicalRequest& req, const Person* person,
-                                         const std::string& stem, std::string_view what,
-                                         SysClock::time_point now) {
+std::optional<std::string> cannot_answer(const Person* person, const std::string& stem,
+                                         std::string_view what, SysClock::time_point now) {
     if (person == nullptr) return std::string("該当する被保険者が見つかりません（エミュレータ）");
     return refusal(*person, stem, what, now);
 }
@@ -99,7 +98,7 @@ Node OqsTerminal::answer_drugs(const Node& request, TextEncoding encoding) const
     const Person* person = find_card_holder(options_.people, req.query);
     oqs::DrugHistory h;
     h.header = result_header(req.query, options_.institution_code, encoding, now);
-    if (auto why = cannot_answer(req, person, "PharmacistsInfo", "薬剤情報", now)) {
+    if (auto why = cannot_answer(person, "PharmacistsInfo", "薬剤情報", now)) {
         h.result_code = kRefused;
         h.message = *why;
         return oqs::build_drug_result(h);
@@ -122,7 +121,7 @@ Node OqsTerminal::answer_checkups(const Node& request, TextEncoding encoding) co
     const Person* person = find_card_holder(options_.people, req.query);
     oqs::CheckupHistory h;
     h.header = result_header(req.query, options_.institution_code, encoding, now);
-    if (auto why = cannot_answer(req, person, "SpecificHealthCheckupsInfo", "特定健診情報", now)) {
+    if (auto why = cannot_answer(person, "SpecificHealthCheckupsInfo", "特定健診情報", now)) {
         h.result_code = kRefused;
         h.message = *why;
         return oqs::build_checkup_result(h);
