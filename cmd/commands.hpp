@@ -23,6 +23,7 @@ void add_sim_commands(Registry registry);
 void add_elig_commands(Registry registry);
 void add_demo_command(Registry registry);
 void add_completions_command(Registry registry);
+void add_config_command(Registry registry);
 void add_consent_commands(Registry registry);
 void add_audit_commands(Registry registry);
 void add_store_commands(Registry registry);

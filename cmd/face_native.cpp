@@ -43,10 +43,8 @@ face::QualityLimits quality_limits(const FaceConfig& config) {
 }
 
 face::Engine make_engine(const AppContext& context) {
-    face::ModelPaths paths = face::default_model_paths();
+    const face::ModelPaths paths = face::model_paths(context.config.face);
     const FaceConfig& config = context.config.face;
-    if (!config.model_dir.empty()) paths.recognition_dir = config.model_dir;
-    if (!config.landmarks.empty()) paths.landmarks = config.landmarks;
     context.debug(fmt::format("face models: {} and {}", paths.recognition_dir.string(),
                               paths.landmarks.string()));
     return face::Engine(paths, quality_limits(config));

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
     cli::add_fallback_commands(registry);
     cli::add_report_commands(registry);
     cli::add_face_commands(registry);
+    cli::add_config_command(registry);
     cli::add_sim_commands(registry);
     cli::add_demo_command(registry);
     cli::add_completions_command(registry);

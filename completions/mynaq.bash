@@ -6,7 +6,7 @@
 _mynaq_spec() {
     case $1 in
         '')
-            subs='card elig consent info audit store fallback report face sim demo'
+            subs='card elig consent info audit store fallback report face config sim demo'
             opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--lang --config --reader --trace --operator'
             ;;
@@ -314,6 +314,16 @@ _mynaq_spec() {
             subs=''
             opts='--help -h --code-env --force --save-live --image --camera --card-photo --from-card --version --json --lang --config --reader --verbose -v --trace --operator'
             vopts='--code-env --save-live --image --camera --card-photo --lang --config --reader --trace --operator'
+            ;;
+        'config')
+            subs='check'
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
+            ;;
+        'config check')
+            subs=''
+            opts='--help -h --version --json --lang --config --reader --verbose -v --trace --operator'
+            vopts='--lang --config --reader --trace --operator'
             ;;
         'sim')
             subs='card run oqs oqs-api'

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -83,15 +82,6 @@ Decision decide(std::optional<double> d, const Thresholds& t) {
     if (*d <= t.match) return Decision::Match;
     if (*d > t.no_match) return Decision::NoMatch;
     return Decision::StaffCheck;
-}
-
-ModelPaths default_model_paths() {
-    ModelPaths paths{data_dir() / "face", "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"};
-    if (const char* dir = std::getenv("MYNAQ_FACE_MODEL_DIR"); dir && *dir)
-        paths.recognition_dir = dir;
-    if (const char* file = std::getenv("MYNAQ_FACE_LANDMARKS"); file && *file)
-        paths.landmarks = file;
-    return paths;
 }
 
 struct Engine::Impl {

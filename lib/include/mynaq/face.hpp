@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mynaq/bytes.hpp"
+#include "mynaq/config.hpp"
 
 namespace mynaq::face {
 
@@ -52,6 +53,8 @@ struct ModelPaths {
 // data_dir()/face and Debian's /usr/share/dlib; environment MYNAQ_FACE_MODEL_DIR and
 // MYNAQ_FACE_LANDMARKS override.
 ModelPaths default_model_paths();
+// The defaults with face.model_dir / face.landmarks of the configuration applied.
+ModelPaths model_paths(const FaceConfig& config);
 
 // Distance thresholds: ≤ match → match, > no_match → no match, between → staff check.
 struct Thresholds {
