@@ -14,6 +14,8 @@ packages=(
   # tests and benchmarks: peers, fuzzing, JPEG 2000 tools
   pcsc-tools opensc clang libclang-rt-14-dev libopenjp2-tools clang-format
   sqlite3 zip tmux
+  # examples/ and packaging: script lint, JSON checks, the systemd unit's verifier, ELF types
+  shellcheck jq systemd file
   # store: PostgreSQL server for the shared-store tests
   libpq-dev postgresql
   # documentation: man pages from Markdown, completion tests in every shell we ship for

@@ -265,6 +265,9 @@ TEST_CASE("config: keys, defaults and errors with line numbers") {
     }
     std::ofstream(file) << "card:\n  readr: x\n";
     CHECK(error_code_of([&] { (void)load_config(file); }) == Errc::ConfigInvalid);
+    // A misspelt store.path must not send the records to the default store unnoticed.
+    std::ofstream(file) << "store:\n  paht: /srv/mynaq.db\n";
+    CHECK(error_code_of([&] { (void)load_config(file); }) == Errc::ConfigInvalid);
     CHECK(error_code_of([&] { (void)load_config(dir / "missing.yaml"); }) == Errc::FileNotFound);
     std::filesystem::remove_all(dir);
 }

@@ -106,6 +106,21 @@ TEST_CASE("oqs face file date comes from the 14-digit stamp in the name") {
     CHECK_FALSE(oqs::face_file_date("OQSsiquc01res_face_abc.xml").has_value());
 }
 
+TEST_CASE("oqs face intake asked to stop leaves the rest of a backlog for the next scan") {
+    IntakeFixture f;
+    for (int i = 0; i < 5; ++i)
+        write_aged(f.face / face_name(i),
+                   face_xml(fmt::format("患者{}", i), fmt::format("R{}", i)));
+    oqs::FaceIntake intake(f.options());
+    std::vector<std::string> names;
+    const auto record = [&](const oqs::IntakeEvent& e) { names.push_back(e.record->name); };
+    // A stop that arrives after the second file: the third is never started.
+    CHECK(intake.scan_once(*f.store, record, [&] { return names.size() >= 2; }) == 2);
+    CHECK(f.store->list_checks({}).size() == 2);
+    CHECK(intake.scan_once(*f.store, record) == 3);
+    CHECK(names == std::vector<std::string>{"患者0", "患者1", "患者2", "患者3", "患者4"});
+}
+
 TEST_CASE("oqs face intake records each file once, also after a restart") {
     IntakeFixture f;
     for (int i = 0; i < 5; ++i)
