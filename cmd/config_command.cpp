@@ -81,6 +81,9 @@ void check_oqs(const OqsConfig& oqs, Checker& check) {
             check.need_file(key, *path);
         }
     }
+    // The face readers still write their results into the 端末's face/ folder, which
+    // `elig watch` reads under either transport.
+    if (!oqs.folder.root.empty()) check.need_dir("oqs.folder.root", oqs.folder.root / "face");
 }
 
 struct StoreSummary {

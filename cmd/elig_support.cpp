@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -67,7 +68,18 @@ std::string today_yyyymmdd() {
 std::string normalise_date(const std::string& text, const char* option) {
     std::string d = text;
     if (d.size() == 10 && d[4] == '-' && d[7] == '-') std::erase(d, '-');
-    if (d.size() != 8 || d.find_first_not_of("0123456789") != std::string::npos) {
+    const auto calendar_day = [&d] {
+        using namespace std::chrono;
+        const year_month_day day{
+            year{std::stoi(d.substr(0, 4))},
+            month{static_cast<unsigned>(std::stoi(d.substr(4, 2)))},
+            std::chrono::day{static_cast<unsigned>(std::stoi(d.substr(6, 2)))}};
+        return day.ok();
+    };
+    // A day that does not exist (2026-02-30) would otherwise reach the 資格確認端末 and end in
+    // its error, or in a timeout, instead of a usage error here.
+    if (d.size() != 8 || d.find_first_not_of("0123456789") != std::string::npos ||
+        !calendar_day()) {
         throw Error(
             Errc::InvalidArgument,
             fmt::format("{} must be a date like 2026-12-01 or 20261201, not '{}'", option, text),

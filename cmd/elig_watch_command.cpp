@@ -100,7 +100,7 @@ int run_watch(AppContext& context, const WatchOptions& o) {
     };
     const auto wait = std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
     for (;;) {
-        intake.scan_once(*store, on_event);
+        intake.scan_once(*store, on_event, [] { return stop_requested(); });
         if (o.once || stop_requested()) break;
         intake.wait_for_change(wait);
         if (stop_requested()) break;

@@ -104,7 +104,8 @@ void FaceIntake::wait_for_change(std::chrono::milliseconds timeout) {
 }
 
 std::size_t FaceIntake::scan_once(Store& store,
-                                  const std::function<void(const IntakeEvent&)>& on_event) {
+                                  const std::function<void(const IntakeEvent&)>& on_event,
+                                  const std::function<bool()>& stop) {
     std::error_code ec;
     if (!fs::is_directory(options_.face_dir, ec)) {
         throw Error(Errc::FileNotFound,
@@ -124,6 +125,7 @@ std::size_t FaceIntake::scan_once(Store& store,
     const auto now = fs::file_time_type::clock::now();
     std::size_t recorded = 0;
     for (const auto& path : files) {
+        if (stop && stop()) break;
         const std::string name = path.filename().string();
         if (options_.same_day_only) {
             const auto date = face_file_date(name);

@@ -200,8 +200,8 @@ void parse_store(const std::filesystem::path& file, const YAML::Node& node, Stor
                 invalid(file, e.second, "'store.url' must be a postgresql:// URL");
             }
         } else {
-            // Retention settings and later keys are accepted here.
-            continue;
+            // A misspelt store.path would put the clinic's records in the default place.
+            invalid(file, e.first, fmt::format("unknown key 'store.{}'", k));
         }
     }
 }

@@ -40,7 +40,10 @@ public:
 
     // Takes in every settled file now in face/; calls `on_event` once per recorded file (after
     // the commit) and once per file it cannot take. Returns the number recorded by this call.
-    std::size_t scan_once(Store& store, const std::function<void(const IntakeEvent&)>& on_event);
+    // `stop`, when given, is asked before each file, so a long backlog can be left between
+    // files (the rest is taken at the next scan).
+    std::size_t scan_once(Store& store, const std::function<void(const IntakeEvent&)>& on_event,
+                          const std::function<bool()>& stop = {});
 
     // Blocks until face/ changes (inotify) or `timeout` passes.
     void wait_for_change(std::chrono::milliseconds timeout);
