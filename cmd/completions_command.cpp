@@ -15,7 +15,7 @@ namespace mynaq::cli {
 namespace {
 
 // What the word after an option is, so that each shell can offer the right values.
-enum class ValueKind { None, Number, Choices, Reader, EnvVar, Host, File };
+enum class ValueKind { None, Number, Choices, Reader, Site, EnvVar, Host, File };
 
 struct OptionSpec {
     std::string name;  // "--json"; a short name when the option has no long one
@@ -70,6 +70,8 @@ OptionSpec describe_option(const CLI::Option& option, std::size_t owner) {
         spec.kind = ValueKind::Choices;
     } else if (spec.name == "--reader") {
         spec.kind = ValueKind::Reader;
+    } else if (spec.name == "--site") {
+        spec.kind = ValueKind::Site;  // a 医療機関コード of the configuration
     } else if (spec.name == "--host") {
         spec.kind = ValueKind::Host;
     } else if (spec.name.size() > 4 && spec.name.ends_with("-env")) {
@@ -171,6 +173,9 @@ std::vector<std::string> value_option_names(const OptionSpec& o) {
 // Reader names out of `mynaq --json card readers`, whose JSON has one "name" per line.
 constexpr const char* kReaderNameSed = R"SH(sed -n 's/^ *"name": "\(.*\)",\{0,1\}$/\1/p')SH";
 
+// The 医療機関コード of this facility and of report.sites, out of `mynaq --json config check`.
+constexpr const char* kSiteCodeSed = R"SH(sed -n 's/^ *"code": "\([0-9]\{10\}\)",\{0,1\}$/\1/p')SH";
+
 // How bash completes the value of an option (on $cur), or nothing for a number.
 std::string bash_value(const OptionSpec& o) {
     switch (o.kind) {
@@ -179,6 +184,8 @@ std::string bash_value(const OptionSpec& o) {
                    " -- \"$cur\")";
         case ValueKind::Reader:
             return "_mynaq_readers \"${COMP_WORDS[0]}\"";
+        case ValueKind::Site:
+            return "_mynaq_sites \"${COMP_WORDS[0]}\"";
         case ValueKind::EnvVar:
             return "mapfile -t COMPREPLY < <(compgen -e -- \"$cur\")";
         case ValueKind::Host:
@@ -203,6 +210,12 @@ std::string zsh_value(const OptionSpec& o) {
                        "      names=(${(f)\"$(timeout 2 $words[1] --json card readers "
                        "2>/dev/null | ") +
                    kReaderNameSed + ")\"})\n      compadd -a names\n     ";
+        case ValueKind::Site:
+            return std::string(
+                       "\n      local -a codes\n"
+                       "      codes=(${(f)\"$(timeout 2 $words[1] --json config check "
+                       "2>/dev/null | ") +
+                   kSiteCodeSed + ")\"})\n      compadd -a codes\n     ";
         case ValueKind::EnvVar:
             return " _parameters -g '*export*'";
         case ValueKind::Host:
@@ -288,6 +301,13 @@ _mynaq_readers() {
     done < <(timeout 2 "$1" --json card readers 2>/dev/null |
         )SH" << kReaderNameSed
               << R"SH()
+}
+
+# The facility codes of the configuration (this facility, then report.sites).
+_mynaq_sites() {
+    mapfile -t COMPREPLY < <(compgen -W "$(timeout 2 "$1" --json config check 2>/dev/null |
+        )SH" << kSiteCodeSed
+              << R"SH()" -- "$cur")
 }
 
 # Completes the value of option $2 on path $1.
@@ -491,6 +511,11 @@ function __mynaq_readers
     timeout 2 $mynaq --json card readers 2>/dev/null | string match -rg '^\s*"name": "(.*)",?$'
 end
 
+function __mynaq_sites
+    set -l mynaq (commandline -opc)[1]
+    timeout 2 $mynaq --json config check 2>/dev/null | string match -rg '^\s*"code": "(\d{10})",?$'
+end
+
 complete -c mynaq -f
 )SH";
     for (std::size_t i = 0; i < tree.size(); ++i) {
@@ -524,6 +549,9 @@ complete -c mynaq -f
                     break;
                 case ValueKind::Reader:
                     std::cout << " -x -a '(__mynaq_readers)'";
+                    break;
+                case ValueKind::Site:
+                    std::cout << " -x -a '(__mynaq_sites)'";
                     break;
                 case ValueKind::EnvVar:
                     std::cout << " -x -a '(set -xn)'";

@@ -107,6 +107,9 @@ nlohmann::json summary_json(const Config& c, const StoreSummary& store,
     nlohmann::json w = nlohmann::json::array();
     for (const auto& x : warnings)
         w.push_back({{"key", x.key}, {"problem", x.what}, {"path", x.path}});
+    nlohmann::json sites = nlohmann::json::array();
+    for (const auto& site : c.report.sites)
+        sites.push_back({{"code", site.code}, {"name", site.name}, {"type", site.type}});
     nlohmann::json oqs{{"transport", c.oqs.transport}};
     if (c.oqs.transport == "folder") {
         oqs["root"] = c.oqs.folder.root.string();
@@ -122,7 +125,7 @@ nlohmann::json summary_json(const Config& c, const StoreSummary& store,
               {"name", c.facility.name},
               {"type", c.report.facility.type},
               {"flags", c.report.facility.flags}}},
-            {"sites", c.report.sites.size()},
+            {"sites", sites},
             {"lang", c.lang.value_or("")},
             {"operator", c.operator_name.value_or("")},
             {"card",

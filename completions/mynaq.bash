@@ -368,6 +368,12 @@ _mynaq_readers() {
         sed -n 's/^ *"name": "\(.*\)",\{0,1\}$/\1/p')
 }
 
+# The facility codes of the configuration (this facility, then report.sites).
+_mynaq_sites() {
+    mapfile -t COMPREPLY < <(compgen -W "$(timeout 2 "$1" --json config check 2>/dev/null |
+        sed -n 's/^ *"code": "\([0-9]\{10\}\)",\{0,1\}$/\1/p')" -- "$cur")
+}
+
 # Completes the value of option $2 on path $1.
 _mynaq_value() {
     case $1:$2 in
@@ -419,6 +425,9 @@ _mynaq_value() {
             ;;
         'fallback list:--state' | 'fallback export:--state')
             mapfile -t COMPREPLY < <(compgen -W 'in_progress queued confirmed rechecked cancelled' -- "$cur")
+            ;;
+        *:--site)
+            _mynaq_sites "${COMP_WORDS[0]}"
             ;;
         'report usage:--format')
             mapfile -t COMPREPLY < <(compgen -W 'table csv json html png' -- "$cur")

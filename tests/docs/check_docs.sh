@@ -118,6 +118,25 @@ check_bash() {
     expect "mynaq card info --w" "$(bash_complete 'mynaq card info --w')" --wait
     expect_only "mynaq --lang=e" "$(bash_complete 'mynaq --lang=e')" "--lang=en"
     expect_only "mynaq completions" "$(bash_complete 'mynaq completions')" ""
+    write_sites_config
+    expect_only "report usage --site" "$(bash_complete "$mynaq report usage --site ")" \
+        "1312345678 1398765432"
+    expect_only "report level --site 139" "$(bash_complete "$mynaq report level --site 139")" \
+        "1398765432"
+}
+
+# A configuration with two facilities, found by the XDG search, for --site completion.
+write_sites_config() {
+    mkdir -p "$scratch/mynaq"
+    cat >"$scratch/mynaq/config.yaml" <<'YAML'
+facility:
+  code: "1312345678"
+  name: みなと内科クリニック
+report:
+  sites:
+    - code: "1398765432"
+      name: みなと内科 分院
+YAML
 }
 
 # zsh completion needs a live line editor; stubs for compadd and _describe print what the
@@ -142,6 +161,9 @@ check_zsh() {
     expect "mynaq card apdu --app " "$(zsh_complete 'mynaq card apdu --app ')" jpki
     expect "mynaq --reader card " "$(zsh_complete 'mynaq --reader card ')" card sim demo
     expect "mynaq --config " "$(zsh_complete 'mynaq --config ')" _files
+    write_sites_config
+    expect "report usage --site" "$(zsh_complete "$mynaq report usage --site ")" \
+        1312345678 1398765432
 }
 
 fish_complete() {
@@ -159,6 +181,9 @@ check_fish() {
     expect "mynaq --reader card " "$(fish_complete 'mynaq --reader card ')" card sim demo
     # `card` under `sim` is the virtual card, not the group.
     expect_only "mynaq sim card --ho" "$(fish_complete 'mynaq sim card --ho')" "--host"
+    write_sites_config
+    expect_only "report usage --site" "$(fish_complete "$mynaq report usage --site ")" \
+        "1312345678 1398765432"
 }
 
 case $mode in
