@@ -165,7 +165,7 @@ void print_summary(const AppContext& context, const Config& c, const StoreSummar
                            c.oqs.folder.encoding, c.oqs.folder.timeout.count() / 1000)
              : fmt::format("webapi {}", or_none(c.oqs.webapi.search_url))},
         {t("config.store"), fmt::format("{} {}", store.kind, store.location)},
-        {t("config.face"), fmt::format("{} / {} ({})", c.face.match, c.face.no_match,
+        {t("config.face"), fmt::format("{:.2f} / {:.2f} ({})", c.face.match, c.face.no_match,
                                        models.recognition_dir.string())},
         {t("config.throttle"), fmt::format("{} / {} min", c.info.drugs_interval.count(),
                                            c.info.checkups_interval.count())},

@@ -69,10 +69,11 @@ std::string table_text(const AppContext& context, const report::Rules& rules,
                        const report::UsageReport& r, const report::Facility& unlisted) {
     std::string out =
         fmt::format("{}  {} 〜 {}\n", context.t("rp.usage_title"), r.from.text(), r.to.text());
+    // Headings end where the figures below them end; widths as in the rows' format.
     const auto header = fmt::format(
-        "  {}{}{}{}{}{}\n", pad_right(context.t("rp.col.month"), 9),
-        pad_right(context.t("rp.col.users"), 10), pad_right(context.t("rp.col.receipts"), 14),
-        pad_right(context.t("rp.col.local"), 10), pad_right(context.t("rp.col.notified"), 10),
+        "  {}{}  {}  {}  {}  {}\n", pad_right(context.t("rp.col.month"), 7),
+        pad_left(context.t("rp.col.users"), 8), pad_left(context.t("rp.col.receipts"), 12),
+        pad_left(context.t("rp.col.local"), 8), pad_left(context.t("rp.col.notified"), 8),
         context.t("rp.col.rate"));
     std::string current = "-";
     for (const auto& row : r.rows) {

@@ -47,4 +47,9 @@ std::string pad_right(std::string_view s, std::size_t width) {
     return out;
 }
 
+std::string pad_left(std::string_view s, std::size_t width) {
+    const std::size_t w = display_width(s);
+    return std::string(w < width ? width - w : 0, ' ') + std::string(s);
+}
+
 }  // namespace mynaq::cli

@@ -1,4 +1,5 @@
 #include "oqs_rig.hpp"
+#include "text_width.hpp"
 
 #include <unistd.h>
 
@@ -31,6 +32,15 @@ std::size_t count_files(const fs::path& dir, const std::string& prefix) {
         if (e.path().filename().string().starts_with(prefix)) ++n;
     }
     return n;
+}
+
+std::vector<std::size_t> field_ends(const std::string& line) {
+    std::vector<std::size_t> ends;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if (line[i] != ' ' && (i + 1 == line.size() || line[i + 1] == ' '))
+            ends.push_back(mynaq::cli::display_width(line.substr(0, i + 1)));
+    }
+    return ends;
 }
 
 nlohmann::json wait_ready(const fs::path& path, int timeout_ms) {

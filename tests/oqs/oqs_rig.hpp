@@ -65,6 +65,10 @@ private:
 // a pause for the files to settle (stable_read_ms is 50 in the rig).
 void write_faces(const Rig& rig, int n);
 
+// The terminal column (full-width counted as two) where each blank-separated field of a table
+// line ends; an ideographic space inside a name does not separate.
+std::vector<std::size_t> field_ends(const std::string& line);
+
 // Waits until `path` holds a line that parses as JSON with "event": "ready".
 nlohmann::json wait_ready(const std::filesystem::path& path, int timeout_ms = 10'000);
 

@@ -84,6 +84,30 @@ void seed(const Rig& rig) {
     store->set_notified_rates({n});
 }
 
+// Every figure ends in the column where its heading ends (full-width headings included).
+void check_aligned(const std::string& table) {
+    std::istringstream in(table);
+    std::vector<std::size_t> heading;
+    int rows = 0;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with("  ")) {
+            heading.clear();
+            continue;
+        }
+        const auto ends = oqsrig::field_ends(line);
+        if (heading.empty()) {
+            heading = ends;
+            continue;
+        }
+        INFO(line);
+        REQUIRE(ends.size() >= 5);
+        REQUIRE(heading.size() >= 5);
+        for (std::size_t column = 1; column < 5; ++column) CHECK(ends[column] == heading[column]);
+        ++rows;
+    }
+    CHECK(rows == 18);
+}
+
 Rig chain_rig() {
     return Rig({R"(report:
   type: medical
@@ -146,6 +170,8 @@ TEST_CASE("report cli usage in every format matches its golden file") {
     };
     check_golden("usage-table.en.txt", with({}));
     check_golden("usage-table.ja.txt", with({"--lang", "ja"}));
+    check_aligned(with({}));
+    check_aligned(with({"--lang", "ja"}));
     check_golden("usage.csv", with({"--format", "csv"}));
     check_golden("usage.json", with({"--json"}));
     check_golden("usage.en.html", with({"--format", "html"}));
@@ -258,4 +284,36 @@ TEST_CASE("report cli bad input gets a clear error") {
     CHECK(err({"report", "level", "--rules", rules.string()}).find("no levels") !=
           std::string::npos);
     CHECK(err({"report", "usage", "--format", "png"}).find("--out") != std::string::npos);
+}
+
+// The README's picture of the report: MYNAQ_EXAMPLE_OUT=<path> keeps a copy
+// (examples/report-usage.png).
+TEST_CASE("report cli png of a clinic and its branch, rendered by Chromium") {
+    auto rig = chain_rig();
+    seed(rig);
+    const auto png = rig.dir() / "usage.png";
+    mynaq::ProcessOptions options;
+    options.timeout = std::chrono::seconds(90);
+    const auto r = rig.run({"--lang", "ja", "report", "usage", "--from", "2025-10", "--to",
+                            "2026-03", "--format", "png", "--out", png.string()},
+                           options);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exit_code == 0);
+    struct stat st {};
+    REQUIRE(::stat(png.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    const std::string data = read_file(png);
+    REQUIRE(data.size() > 1000);
+    CHECK(data.starts_with("\x89PNG\r\n\x1a\n"));
+    CHECK(data.substr(12, 4) == "IHDR");
+    const auto be32 = [&](std::size_t at) {
+        return (static_cast<unsigned>(static_cast<unsigned char>(data[at])) << 24) |
+               (static_cast<unsigned>(static_cast<unsigned char>(data[at + 1])) << 16) |
+               (static_cast<unsigned>(static_cast<unsigned char>(data[at + 2])) << 8) |
+               static_cast<unsigned>(static_cast<unsigned char>(data[at + 3]));
+    };
+    CHECK(be32(16) == 1000);
+    CHECK(be32(20) > 800);  // both sites, the total and the chart: taller than one screen
+    if (const char* keep = std::getenv("MYNAQ_EXAMPLE_OUT"); keep != nullptr && *keep != '\0')
+        std::filesystem::copy_file(png, keep, std::filesystem::copy_options::overwrite_existing);
 }
