@@ -23,74 +23,25 @@
 #include "error_code_of.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
+#include "raw_sqlite.hpp"
 
 using namespace mynaq;
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mynaq-store-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, ec);
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+using TempDir = test::StoreDir;
+using test::RawDb;
 
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
+std::unique_ptr<Store> open_store(const fs::path& path, int busy_timeout_ms = 10'000) {
+    return test::open_test_store(path, busy_timeout_ms);
+}
 
 unsigned mode_of(const fs::path& p) {
     struct stat st {};
     REQUIRE(::stat(p.c_str(), &st) == 0);
     return st.st_mode & 0777;
 }
-
-std::unique_ptr<Store> open_store(const fs::path& path, int busy_timeout_ms = 10'000) {
-    return open_sqlite_store({path, busy_timeout_ms});
-}
-
-// A direct connection, to look at what the store wrote or to tamper with it.
-class RawDb {
-public:
-    explicit RawDb(const fs::path& path) {
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-        db_.reset(raw);
-        REQUIRE(rc == SQLITE_OK);
-        sqlite3_busy_timeout(raw, 10'000);
-    }
-
-    void exec(const std::string& sql) {
-        char* message = nullptr;
-        const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
-        const std::string text = message != nullptr ? message : "";
-        sqlite3_free(message);
-        INFO(sql << ": " << text);
-        REQUIRE(rc == SQLITE_OK);
-    }
-
-    std::int64_t number(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-        REQUIRE(sqlite3_step(raw) == SQLITE_ROW);
-        return sqlite3_column_int64(raw, 0);
-    }
-
-private:
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db_{nullptr, &sqlite3_close_v2};
-};
 
 // Every string field of CheckRecord, listed here independently of the store's own list.
 const std::array<std::string CheckRecord::*, 29> kFields = {

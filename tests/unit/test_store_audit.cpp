@@ -29,79 +29,30 @@
 #include "mynaq/error.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/store.hpp"
+#include "raw_sqlite.hpp"
 
 using namespace mynaq;
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mynaq-audit-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    [[nodiscard]] const fs::path& path() const { return path_; }
-    [[nodiscard]] fs::path db() const { return path_ / "mynaq.db"; }
-
-private:
-    fs::path path_;
+struct TempDir : test::StoreDir {
+    TempDir() : StoreDir("mynaq-audit") {}
 };
 
 std::unique_ptr<Store> open_store(const fs::path& path) {
-    return open_sqlite_store({path, 30'000});
+    return test::open_test_store(path);
 }
 
 // A direct connection, as someone with access to the file would use.
-class RawDb {
+class RawDb : public test::RawDb {
 public:
-    explicit RawDb(const fs::path& path) {
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-        db_.reset(raw);
-        REQUIRE(rc == SQLITE_OK);
-        sqlite3_busy_timeout(raw, 10'000);
-    }
-
-    int try_exec(const std::string& sql) {
-        return sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
-    }
-
-    void exec(const std::string& sql) {
-        const int rc = try_exec(sql);
-        INFO(sql << ": " << sqlite3_errmsg(db_.get()));
-        REQUIRE(rc == SQLITE_OK);
-    }
-
-    std::int64_t number(const std::string& sql) { return text_or_number(sql).second; }
-    std::string text(const std::string& sql) { return text_or_number(sql).first; }
-
+    using test::RawDb::RawDb;
     // The append-only triggers stop accidents; a tamperer drops them first.
     void drop_guards() {
         exec("DROP TRIGGER audit_no_update");
         exec("DROP TRIGGER audit_no_delete");
     }
-
-private:
-    std::pair<std::string, std::int64_t> text_or_number(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-        REQUIRE(sqlite3_step(raw) == SQLITE_ROW);
-        const auto* data = sqlite3_column_text(raw, 0);
-        return {data != nullptr ? reinterpret_cast<const char*>(data) : "",
-                sqlite3_column_int64(raw, 0)};
-    }
-
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db_{nullptr, &sqlite3_close_v2};
 };
 
 CheckRecord a_check(std::string checked_at = "2026-11-30T09:15:00+09:00") {

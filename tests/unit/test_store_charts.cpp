@@ -22,6 +22,7 @@
 #include "mynaq/files.hpp"
 #include "mynaq/jst.hpp"
 #include "mynaq/store.hpp"
+#include "raw_sqlite.hpp"
 
 using namespace mynaq;
 namespace fs = std::filesystem;
@@ -29,52 +30,15 @@ using test::error_code_of;
 
 namespace {
 
-class TempDir : public TemporaryDirectory {
-public:
-    TempDir() : TemporaryDirectory("mynaq-charts") {}
-    [[nodiscard]] fs::path db(const std::string& name = "mynaq.db") const { return path() / name; }
+using test::RawDb;
+
+struct TempDir : test::StoreDir {
+    TempDir() : StoreDir("mynaq-charts") {}
 };
 
 std::unique_ptr<Store> open_store(const fs::path& path) {
-    return open_sqlite_store({path, 30'000});
+    return test::open_test_store(path);
 }
-
-// A direct connection, to look at what the store wrote or to date rows back.
-class RawDb {
-public:
-    explicit RawDb(const fs::path& path) {
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-        db_.reset(raw);
-        REQUIRE(rc == SQLITE_OK);
-        sqlite3_busy_timeout(raw, 10'000);
-    }
-
-    void exec(const std::string& sql) {
-        char* message = nullptr;
-        const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);
-        const std::string text = message != nullptr ? message : "";
-        sqlite3_free(message);
-        INFO(sql << ": " << text);
-        REQUIRE(rc == SQLITE_OK);
-    }
-
-    std::string text(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        INFO(sql);
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw,
-                                                                              &sqlite3_finalize);
-        REQUIRE(sqlite3_step(raw) == SQLITE_ROW);
-        const auto* value = sqlite3_column_text(raw, 0);
-        return value != nullptr ? reinterpret_cast<const char*>(value) : "";
-    }
-
-    std::int64_t number(const std::string& sql) { return std::stoll(text(sql)); }
-
-private:
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db_{nullptr, &sqlite3_close_v2};
-};
 
 ChartRecord chart_of(std::string id, std::string kana, std::string birthdate) {
     ChartRecord c;

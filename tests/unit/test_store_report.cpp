@@ -21,6 +21,7 @@
 #include "mynaq/error.hpp"
 #include "mynaq/store.hpp"
 #include "pg_server.hpp"
+#include "raw_sqlite.hpp"
 
 using namespace mynaq;
 namespace fs = std::filesystem;
@@ -29,69 +30,14 @@ using test::PgDatabase;
 
 namespace {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "mynaq-report-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
+using test::RawDb;
 
-    [[nodiscard]] fs::path db(const std::string& name = "mynaq.db") const { return path_ / name; }
-
-private:
-    fs::path path_;
-};
-
-// A direct connection, as the sqlite3 CLI would use.
-class RawDb {
-public:
-    explicit RawDb(const fs::path& path) {
-        sqlite3* raw = nullptr;
-        const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-        db_.reset(raw);
-        REQUIRE(rc == SQLITE_OK);
-        sqlite3_busy_timeout(raw, 10'000);
-    }
-
-    void exec(const std::string& sql) {
-        const int rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
-        INFO(sql << ": " << sqlite3_errmsg(db_.get()));
-        REQUIRE(rc == SQLITE_OK);
-    }
-
-    // Every row, columns joined by '|', rows by '\n'.
-    std::string rows(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        INFO(sql);
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
-        std::string out;
-        while (sqlite3_step(raw) == SQLITE_ROW) {
-            if (!out.empty()) out += '\n';
-            for (int column = 0; column < sqlite3_column_count(raw); ++column) {
-                if (column > 0) out += '|';
-                const auto* text = sqlite3_column_text(raw, column);
-                if (text != nullptr) out += reinterpret_cast<const char*>(text);
-            }
-        }
-        return out;
-    }
-
-    std::int64_t number(const std::string& sql) { return std::stoll(rows(sql)); }
-
-private:
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db_{nullptr, &sqlite3_close_v2};
+struct TempDir : test::StoreDir {
+    TempDir() : StoreDir("mynaq-report") {}
 };
 
 std::unique_ptr<Store> open_sqlite(const fs::path& path) {
-    return open_sqlite_store({path, 30'000});
+    return test::open_test_store(path);
 }
 
 // A check for one insured person, confirmed with the card unless told otherwise.
