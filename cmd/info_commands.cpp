@@ -70,11 +70,15 @@ int run_info(AppContext& context, const InfoOptions& o, oqs::MedicalInfoKind kin
     options.with_treatments = o.with_treatments;
     if (!o.pdf.empty()) options.format = oqs::MedicalFileFormat::Pdf;
 
-    const auto now = now_seconds();
-    // The consent is checked before the terminal is touched: without it nothing is written.
-    oqs::require_medical_consent(*store, patient, kind, now);
-    auto exchange = open_exchange(context);
-    const auto r = oqs::retrieve_medical_info(*exchange, *store, patient, options, now);
+    // Opened only when the terminal must be asked: never without consent, nor for a result
+    // still within the throttle interval.
+    std::unique_ptr<oqs::Exchange> exchange;
+    const auto r = oqs::retrieve_medical_info(
+        [&]() -> oqs::Exchange& {
+            if (!exchange) exchange = open_exchange(context);
+            return *exchange;
+        },
+        *store, patient, options, now_seconds());
     // Who saw which patient's information, which category, when.
     store->audit("view", "patient:" + patient.key,
                  nlohmann::json{{"category", std::string(oqs::consent_stem(kind))},

@@ -169,7 +169,7 @@ ConsentStatus require_medical_consent(const Store& store, const MedicalPatientRe
     return status;
 }
 
-MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
+MedicalRetrieval retrieve_medical_info(const ExchangeOpener& open_exchange, Store& store,
                                        const MedicalPatientRef& patient,
                                        const MedicalRetrievalOptions& options,
                                        std::chrono::sys_seconds now) {
@@ -205,8 +205,8 @@ MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
         const Node request = drugs ? build_drug_request(query) : build_checkup_request(query);
         const std::string today = detail::today_compact();
         const Document doc =
-            exchange.exchange({std::string(prefix_of(options.kind)),
-                               make_suffix(today, store.next_sequence(today)), request});
+            open_exchange().exchange({std::string(prefix_of(options.kind)),
+                                      make_suffix(today, store.next_sequence(today)), request});
         MedicalResultRecord record;
         record.patient_key = patient.key;
         record.kind = kind;

@@ -74,6 +74,15 @@ TEST_CASE("info drugs with consent asks once, then serves the stored result with
     CHECK(second["entries"].size() == first["entries"].size());
     CHECK(medical_files(rig, "YZKsiquc01") == files_after_first);
 
+    // The 端末 down and its share gone: the stored result is still served.
+    rig.stop_terminal();
+    std::filesystem::rename(rig.root(), rig.dir() / "share-unmounted");
+    const auto outage = rig.json(with({"info", "drugs", "--json"}, kP01Numbers));
+    CHECK(outage["from_store"] == true);
+    CHECK(outage["result_id"] == first["result_id"]);
+    std::filesystem::rename(rig.dir() / "share-unmounted", rig.root());
+    rig.start_terminal();
+
     // The text form for staff, in Japanese.
     const auto text = rig.run(with({"--lang", "ja", "info", "drugs"}, kP01Numbers));
     CHECK(text.exit_code == 0);
@@ -89,12 +98,12 @@ TEST_CASE("info drugs with consent asks once, then serves the stored result with
 
     // Every view audited: who, which patient, which category.
     const auto views = rig.json({"audit", "list", "--action", "view"});
-    REQUIRE(views["count"] == 4);
+    REQUIRE(views["count"] == 5);
     const auto& v = views["audit"][0];
     CHECK(v["action"] == "view");
     CHECK(v["object"].get<std::string>().starts_with("patient:"));
     CHECK(v["detail"].get<std::string>().find("PharmacistsInfo") != std::string::npos);
-    CHECK(views["audit"][3]["detail"].get<std::string>().find("SpecificHealthCheckupsInfo") !=
+    CHECK(views["audit"][4]["detail"].get<std::string>().find("SpecificHealthCheckupsInfo") !=
           std::string::npos);
     CHECK(rig.json({"audit", "list", "--action", "info."})["count"] == 2);  // two fetches
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,9 +71,20 @@ ConsentStatus require_medical_consent(const Store& store, const MedicalPatientRe
 // is not valid now. A stored result is reused only for the same kind, months and format. A
 // PDF request answered with XML (a refusal, or a system that sends XML anyway) is parsed as
 // XML: a refusal is thrown, a history is returned and kept as XML.
-MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
+// `open_exchange` is called only when the terminal must be asked: without consent, or with a
+// result within the throttle interval, the terminal is never touched (a view from the store
+// works while the 端末 is down).
+using ExchangeOpener = std::function<Exchange&()>;
+MedicalRetrieval retrieve_medical_info(const ExchangeOpener& open_exchange, Store& store,
                                        const MedicalPatientRef& patient,
                                        const MedicalRetrievalOptions& options,
                                        std::chrono::sys_seconds now);
+inline MedicalRetrieval retrieve_medical_info(Exchange& exchange, Store& store,
+                                              const MedicalPatientRef& patient,
+                                              const MedicalRetrievalOptions& options,
+                                              std::chrono::sys_seconds now) {
+    return retrieve_medical_info([&exchange]() -> Exchange& { return exchange; }, store, patient,
+                                 options, now);
+}
 
 }  // namespace mynaq::oqs
