@@ -69,12 +69,17 @@ int run_watch(AppContext& context, const WatchOptions& o) {
     auto store = open_store(context);
     oqs::FaceIntake intake(options);
     install_stop_handlers();
+    // Asked once per scan, at its first recorded file: charts registered meanwhile count from
+    // the next scan on.
+    std::optional<bool> has_charts;
     const auto on_event = [&](const oqs::IntakeEvent& original) {
         // Each result is tied to a chart as it is taken in; what was decided goes out with it.
         oqs::IntakeEvent e = original;
         std::optional<ChartMatchResult> match;
         // A clinic that keeps no charts here is not told that every result lacks one.
-        if (e.kind == oqs::IntakeEvent::Kind::Recorded && e.record && store_has_charts(*store)) {
+        const bool recorded = e.kind == oqs::IntakeEvent::Kind::Recorded && e.record;
+        if (recorded && !has_charts) has_charts = store_has_charts(*store);
+        if (recorded && *has_charts) {
             match = match_and_record_chart(*store, *e.record);
             e.record->chart_id = match->match.chart_id;
             e.record->match_state = match->match.state;
@@ -100,6 +105,7 @@ int run_watch(AppContext& context, const WatchOptions& o) {
     };
     const auto wait = std::chrono::milliseconds(static_cast<long>(o.interval * 1000));
     for (;;) {
+        has_charts.reset();
         intake.scan_once(*store, on_event, [] { return stop_requested(); });
         if (o.once || stop_requested()) break;
         intake.wait_for_change(wait);

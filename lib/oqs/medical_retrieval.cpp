@@ -178,8 +178,9 @@ MedicalRetrieval retrieve_medical_info(const ExchangeOpener& open_exchange, Stor
     const bool drugs = options.kind == MedicalInfoKind::Drugs;
     const std::string kind(kind_name(options.kind));
 
-    auto latest = store.latest_medical_result(patient.key, kind);
     const std::string format = options.format == MedicalFileFormat::Pdf ? "pdf" : "xml";
+    // Per format: a PDF view does not make the next XML view ask again, nor the reverse.
+    auto latest = store.latest_medical_result(patient.key, kind, format);
     if (latest && options.throttle.count() > 0 && latest->format == format &&
         latest->from_month == options.from_month && latest->to_month == options.to_month) {
         const auto age = seconds_between(latest->fetched_at, now);

@@ -139,12 +139,14 @@ std::int64_t PostgresStore::add_medical_result(const MedicalResultRecord& r) {
 }
 
 std::optional<MedicalResultRecord> PostgresStore::latest_medical_result(
-    const std::string& patient_key, const std::string& kind) const {
+    const std::string& patient_key, const std::string& kind, const std::string& format) const {
     const auto result = conn_.query(
         fmt::format("SELECT {} FROM medical_results WHERE patient_key = $1 AND kind = $2"
+                    " AND ($3 = '' OR format = $3)"
                     " ORDER BY fetched_at DESC, id DESC LIMIT 1",
                     kMedicalResultColumns),
-        Params{}.add(patient_key).add(kind), "cannot read a medical information result");
+        Params{}.add(patient_key).add(kind).add(format),
+        "cannot read a medical information result");
     if (result.rows() == 0) return std::nullopt;
     return read_medical_result(result, 0);
 }

@@ -102,8 +102,10 @@ public:
     [[nodiscard]] std::vector<ChartRecord> list_charts(const ChartFilter& filter) const override;
     void set_check_match(std::int64_t check_id, const CheckMatch& match) override;
     std::int64_t add_medical_result(const MedicalResultRecord& result) override;
+    using Store::latest_medical_result;
     [[nodiscard]] std::optional<MedicalResultRecord> latest_medical_result(
-        const std::string& patient_key, const std::string& kind) const override;
+        const std::string& patient_key, const std::string& kind,
+        const std::string& format) const override;
 
     void audit(const std::string& action, const std::string& object,
                const std::string& detail) override;

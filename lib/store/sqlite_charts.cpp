@@ -124,12 +124,14 @@ std::int64_t insert_medical_result(const Database& db, const MedicalResultRecord
 
 std::optional<MedicalResultRecord> select_latest_medical_result(const Database& db,
                                                                 const std::string& patient_key,
-                                                                const std::string& kind) {
+                                                                const std::string& kind,
+                                                                const std::string& format) {
     auto stmt =
         db.prepare(fmt::format("SELECT {} FROM medical_results WHERE patient_key = ? AND kind = ?"
+                               " AND (?3 = '' OR format = ?3)"
                                " ORDER BY fetched_at DESC, id DESC LIMIT 1",
                                kMedicalResultColumns));
-    stmt.bind(1, patient_key).bind(2, kind);
+    stmt.bind(1, patient_key).bind(2, kind).bind(3, format);
     if (!stmt.step("cannot read a medical information result")) return std::nullopt;
     return read_medical_result(stmt);
 }

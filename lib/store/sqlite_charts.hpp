@@ -21,7 +21,8 @@ void update_check_match(const Database& db, std::int64_t check_id, const CheckMa
 std::int64_t insert_medical_result(const Database& db, const MedicalResultRecord& result,
                                    const std::string& operator_name);
 [[nodiscard]] std::optional<MedicalResultRecord> select_latest_medical_result(
-    const Database& db, const std::string& patient_key, const std::string& kind);
+    const Database& db, const std::string& patient_key, const std::string& kind,
+    const std::string& format);
 
 // Rows in kChartColumns / kMedicalResultColumns order (for the store copy too).
 [[nodiscard]] ChartRecord read_chart(const Statement& stmt);

@@ -410,9 +410,11 @@ public:
         return store::detail::insert_medical_result(db_, result, operator_);
     }
 
+    using Store::latest_medical_result;
     [[nodiscard]] std::optional<MedicalResultRecord> latest_medical_result(
-        const std::string& patient_key, const std::string& kind) const override {
-        return store::detail::select_latest_medical_result(db_, patient_key, kind);
+        const std::string& patient_key, const std::string& kind,
+        const std::string& format) const override {
+        return store::detail::select_latest_medical_result(db_, patient_key, kind, format);
     }
 
     void audit(const std::string& action, const std::string& object,

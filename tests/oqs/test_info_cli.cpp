@@ -161,4 +161,10 @@ TEST_CASE("info drugs --pdf keeps the PDF result 0600 and serves it again from t
     const auto xml = rig.json(with({"info", "drugs", "--json"}, kP01Numbers));
     CHECK(xml["format"] == "xml");
     CHECK(xml["from_store"] == false);
+    // Each format keeps its own interval: the PDF is still served from the store after the XML.
+    const auto pdf_after_xml =
+        rig.json(with({"info", "drugs", "--json", "--pdf", file.string()}, kP01Numbers));
+    CHECK(pdf_after_xml["from_store"] == true);
+    CHECK(pdf_after_xml["result_id"] == first["result_id"]);
+    CHECK(rig.json(with({"info", "drugs", "--json"}, kP01Numbers))["from_store"] == true);
 }

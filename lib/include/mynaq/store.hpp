@@ -382,10 +382,15 @@ public:
     virtual void set_check_match(std::int64_t check_id, const CheckMatch& match) = 0;
 
     // Medical information results: add audited "info.fetch" (kind, patient key, format); the
-    // latest is the newest by fetched_at, then id.
+    // latest is the newest by fetched_at, then id, of that format ("xml" or "pdf"; "" any).
     virtual std::int64_t add_medical_result(const MedicalResultRecord& result) = 0;
     [[nodiscard]] virtual std::optional<MedicalResultRecord> latest_medical_result(
-        const std::string& patient_key, const std::string& kind) const = 0;
+        const std::string& patient_key, const std::string& kind,
+        const std::string& format) const = 0;
+    [[nodiscard]] std::optional<MedicalResultRecord> latest_medical_result(
+        const std::string& patient_key, const std::string& kind) const {
+        return latest_medical_result(patient_key, kind, "");
+    }
 
     // Appends an audit record for something that is not a write (viewing information).
     virtual void audit(const std::string& action, const std::string& object,
