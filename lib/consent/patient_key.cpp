@@ -1,5 +1,8 @@
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -59,7 +62,46 @@ std::vector<std::string> split(std::string_view text, char separator) {
 
 }  // namespace
 
-bool looks_like_individual_number(std::string_view text) {
+namespace {
+
+// The digits of `text` when it holds nothing else but separators people type or paste into a
+// number (blanks, hyphens and dashes, their full-width forms) and full-width digits; nullopt
+// for anything else.
+std::optional<std::string> digits_among_separators(std::string_view text) {
+    std::string digits;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+        const std::size_t left = text.size() - i;
+        if (std::isdigit(byte(0)) != 0) {
+            digits += text[i];
+            i += 1;
+        } else if (text[i] == ' ' || text[i] == '-' || text[i] == '\t') {
+            i += 1;
+        } else if (left >= 3 && byte(0) == 0xEF && byte(1) == 0xBC && byte(2) >= 0x90 &&
+                   byte(2) <= 0x99) {  // ０-９
+            digits += static_cast<char>('0' + (byte(2) - 0x90));
+            i += 3;
+        } else if (left >= 3 && ((byte(0) == 0xE3 && byte(1) == 0x80 && byte(2) == 0x80) ||  // 　
+                                 (byte(0) == 0xEF && byte(1) == 0xBC && byte(2) == 0x8D) ||  // －
+                                 (byte(0) == 0xE2 && byte(1) == 0x80 && byte(2) >= 0x90 &&
+                                  byte(2) <= 0x95) ||  // ‐ ‑ ‒ – — ―
+                                 (byte(0) == 0xE2 && byte(1) == 0x88 && byte(2) == 0x92) ||   // −
+                                 (byte(0) == 0xE3 && byte(1) == 0x83 && byte(2) == 0xBC))) {  // ー
+            i += 3;
+        } else {
+            return std::nullopt;
+        }
+    }
+    return digits;
+}
+
+}  // namespace
+
+bool looks_like_individual_number(std::string_view input) {
+    // Typed as printed on the card (1234 5678 9018) or pasted with hyphens, it is the same number.
+    const auto digits = digits_among_separators(input);
+    if (!digits) return false;
+    const std::string_view text = *digits;
     if (text.size() != 12 || !all_digits(text)) return false;
     constexpr std::array<int, 11> kWeights{6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2};
     int sum = 0;

@@ -109,6 +109,18 @@ TEST_CASE("consent 個人番号 check digit matches the ordinance's weights") {
     CHECK_FALSE(looks_like_individual_number("12345678901"));
     CHECK_FALSE(looks_like_individual_number("1234567890180"));
     CHECK_FALSE(looks_like_individual_number("12345678901a"));
+    // As printed on the card, pasted with hyphens, typed with a Japanese IME.
+    CHECK(looks_like_individual_number("1234 5678 9018"));
+    CHECK(looks_like_individual_number("1234-5678-9018"));
+    CHECK(looks_like_individual_number("１２３４　５６７８　９０１８"));
+    CHECK(looks_like_individual_number("1234－5678ー9018"));
+    CHECK(looks_like_individual_number("1234—5678−9018"));
+    // Other characters make it something else; a wrong check digit stays a wrong one.
+    CHECK_FALSE(looks_like_individual_number("K1234-5678-9018"));
+    CHECK_FALSE(looks_like_individual_number("1234-5678-9019"));
+    CHECK_FALSE(looks_like_individual_number("1234.5678.9018"));
+    CHECK_FALSE(looks_like_individual_number(""));
+    CHECK_FALSE(looks_like_individual_number("--"));
 }
 
 TEST_CASE("consent patient key from a reference number is trimmed and prefixed ref:") {

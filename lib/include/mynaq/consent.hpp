@@ -37,7 +37,8 @@ const ConsentCategory& consent_category(std::string_view name);
 inline constexpr std::chrono::hours kReaderConsentLifetime{24};
 
 // True for 12 digits whose last digit is the 個人番号 check digit (weights 6,5,4,3,2,7,6,5,4,
-// 3,2 over the first 11 digits; r = sum mod 11; check = r <= 1 ? 0 : 11 - r).
+// 3,2 over the first 11 digits; r = sum mod 11; check = r <= 1 ? 0 : 11 - r), also when typed
+// with blanks, hyphens or dashes between them or in full-width digits.
 bool looks_like_individual_number(std::string_view text);
 
 // The ledger's patient key, never the 個人番号:
