@@ -122,8 +122,7 @@ void add_elig_batch_command(Registry registry, CLI::App& elig) {
         ->add_option("--csv", o->csv,
                      "Reservations: chart_id,insurer_number,symbol,number,branch,birthdate")
         ->type_name("FILE")
-        ->required()
-        ->check(CLI::ExistingFile);
+        ->required();
     batch->add_option("--date", o->date, "資格確認日, the appointment day (default: today)")
         ->type_name("DATE");
     batch->add_option("--interval", o->interval, "Seconds between 処理中 rounds (default 2)")

@@ -266,7 +266,6 @@ void add_elig_chart_commands(Registry registry, CLI::App& elig) {
                     "Charts: chart,insurer,symbol,number,branch[,kana,birthdate]; UTF-8 or "
                     "Shift_JIS, Japanese headers accepted")
         ->type_name("FILE")
-        ->check(CLI::ExistingFile)
         ->excludes("--chart");
     reg->add_option("--interval", o->interval, "Seconds between 処理中 rounds (default 2)")
         ->type_name("SECONDS")

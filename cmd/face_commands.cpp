@@ -40,15 +40,13 @@ void add_face_commands(Registry registry) {
     card_group
         ->add_option("--card-photo", options.card.file,
                      "Card photo file (JPEG 2000 from mynaq card photo, JPEG or PNG)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     card_group->add_flag("--from-card", options.card.from_card,
                          "Read the photo from the card in the reader (asks for 照合番号B)");
     card_group->require_option(1);
     auto* live_group = verify->add_option_group("live image", "Where the live image comes from");
     live_group->add_option("--live", options.live.file, "Live picture file (JPEG, PNG, …)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     live_group->add_option("--camera", options.live.camera, "Capture from camera N (/dev/videoN)")
         ->type_name("N");
     live_group->require_option(1);
@@ -64,15 +62,13 @@ void add_face_commands(Registry registry) {
     auto* check = face->add_subcommand("check", "Quality diagnostics of one face image");
     auto* source = check->add_option_group("image", "The image to check");
     source->add_option("--image", options.live.file, "Picture file (JPEG, PNG, JPEG 2000, …)")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     source->add_option("--camera", options.live.camera, "Capture from camera N (/dev/videoN)")
         ->type_name("N");
     source
         ->add_option("--card-photo", options.card.file,
                      "A card photo file, checked with the card's size gate")
-        ->type_name("FILE")
-        ->check(CLI::ExistingFile);
+        ->type_name("FILE");
     source->add_flag("--from-card", options.card.from_card,
                      "Check the photo on the card in the reader (asks for 照合番号B)");
     source->require_option(1);

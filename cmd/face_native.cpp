@@ -199,8 +199,20 @@ std::string face_feature() {
     return "face (built in)";
 }
 
+// A named file that is not there is FILE_NOT_FOUND (66) before anything else happens: before
+// the models load and, above all, before the patient types their 照合番号B.
+void require_file(const ImageSource& source) {
+    std::error_code ec;
+    if (!source.file.empty() && !std::filesystem::is_regular_file(source.file, ec)) {
+        throw Error(Errc::FileNotFound, fmt::format("cannot read {}", source.file),
+                    {{"file", source.file}});
+    }
+}
+
 int run_face_verify(AppContext& context, const FaceOptions& options) {
     const face::Thresholds limits = thresholds(context, options);
+    require_file(options.card);
+    require_file(options.live);
     // The models before the card: a missing model must not cost the patient a typed 照合番号B.
     const face::Engine engine = make_engine(context);
     // The card next: it needs the patient's 照合番号B while they are at the counter.

@@ -159,8 +159,7 @@ void add_sim_oqs_commands(Registry registry, CLI::App& sim) {
         ->required();
     oqs->add_option("--people", o->people, "Synthetic people (YAML; see examples/people.yaml)")
         ->type_name("FILE")
-        ->required()
-        ->check(CLI::ExistingFile);
+        ->required();
     oqs->add_option("--institution", o->institution, "医療機関コード in results")
         ->type_name("CODE");
     oqs->add_option("--encoding", o->encoding, "Encoding of results: utf-8 or shift_jis")
@@ -200,8 +199,7 @@ void add_sim_oqs_commands(Registry registry, CLI::App& sim) {
         ->required();
     api->add_option("--people", a->people, "Synthetic people (YAML)")
         ->type_name("FILE")
-        ->required()
-        ->check(CLI::ExistingFile);
+        ->required();
     api->add_option("--token-lifetime", a->token_lifetime, "Seconds an idToken lives")
         ->type_name("SECONDS")
         ->check(CLI::Range(1, 86400));

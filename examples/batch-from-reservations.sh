@@ -36,9 +36,10 @@
 # Exit status, passed through from `mynaq elig batch` (mynaq(1), mynaq-elig(1)):
 #   0   every row 正常 (coverage valid on that day)
 #   1   the system answered, but some rows are 異常: see the .txt file and call those patients
-#   64  a wrong argument: no CSV, a missing file, a date that is not a date
+#   64  a wrong argument: no CSV, a date that is not a date
 #   65  DATA_INVALID: a row of the CSV cannot be read (its line is in the .error.json);
 #       nothing was sent
+#   66  FILE_NOT_FOUND: the CSV does not exist
 #   74  STORE_ERROR: the store cannot be opened or written
 #   75  OQS_TIMEOUT / NETWORK_ERROR: no answer within oqs.folder.bulk_timeout_s; run again
 #       later, it resumes the job
@@ -79,7 +80,7 @@ while (($# > 0)); do
     esac
 done
 [[ -n $csv ]] || usage
-[[ -f $csv ]] || { echo "${0##*/}: no such file: $csv" >&2; exit 64; }
+[[ -f $csv ]] || { echo "${0##*/}: no such file: $csv" >&2; exit 66; }
 
 # The visit day is a Japanese day, whatever the machine's zone (no summer time in Japan, so
 # the fixed offset needs no tzdata). GNU date also checks a given date is a real one.

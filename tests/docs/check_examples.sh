@@ -253,12 +253,12 @@ if $sim_ready; then
     check_batch
 fi
 
-# Wrong arguments are 64; a CSV mynaq cannot read is its 65 (before anything is sent), kept in
+# Wrong arguments are 64, a missing CSV 66 (as mynaq's FILE_NOT_FOUND); a CSV mynaq cannot read is its 65 (before anything is sent), kept in
 # a private .error.json.
 status=$(run_batch --out "$scratch/batch" --date 2026-02-30 "$reservations")
 [[ $status == 64 ]] || fail "batch-from-reservations.sh --date 2026-02-30: exit $status, not 64"
 status=$(run_batch --out "$scratch/batch" "$scratch/no-such.csv")
-[[ $status == 64 ]] || fail "batch-from-reservations.sh with a missing CSV: exit $status, not 64"
+[[ $status == 66 ]] || fail "batch-from-reservations.sh with a missing CSV: exit $status, not 66"
 printf 'chart_id,insurer_number,symbol,number,branch,birthdate\nC9,0613999,1,2,01,1980-01-01\n' \
     >"$scratch/bad.csv"
 status=$(run_batch --out "$scratch/batch" --date 2026-12-24 "$scratch/bad.csv")

@@ -158,6 +158,12 @@ TEST_CASE("face CLI: damaged files, no camera and missing models are clear error
                   {{"MYNAQ_FACE_MODEL_DIR", "/nonexistent/face"}});
     CHECK(no_model_card.exit_code == 69);
     CHECK(json_of(no_model_card)["error"]["code"] == "MODEL_MISSING");
+    // A live picture that is not there is FILE_NOT_FOUND before the card is asked for, too.
+    const Run no_live = mynaq_run(
+        {"--json", "face", "verify", "--from-card", "--live", scratch("gone.jpg").string()});
+    CHECK(no_live.exit_code == 66);
+    CHECK(json_of(no_live)["error"]["code"] == "FILE_NOT_FOUND");
+    CHECK(mynaq_run({"face", "check", "--image", scratch("gone.jpg").string()}).exit_code == 66);
 
     const Run both = mynaq_run({"face", "verify", "--card-photo", card(), "--live",
                                 image("astronaut.jpg"), "--camera", "0"});
