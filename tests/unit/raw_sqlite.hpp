@@ -61,17 +61,13 @@ public:
 
     // Every row, columns joined by '|', rows by '\n'.
     std::string rows(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        INFO(sql);
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw,
-                                                                              &sqlite3_finalize);
+        const auto stmt = prepare(sql);
         std::string out;
-        while (sqlite3_step(raw) == SQLITE_ROW) {
+        while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
             if (!out.empty()) out += '\n';
-            for (int column = 0; column < sqlite3_column_count(raw); ++column) {
+            for (int column = 0; column < sqlite3_column_count(stmt.get()); ++column) {
                 if (column > 0) out += '|';
-                const auto* text = sqlite3_column_text(raw, column);
+                const auto* text = sqlite3_column_text(stmt.get(), column);
                 if (text != nullptr) out += reinterpret_cast<const char*>(text);
             }
         }
@@ -80,28 +76,33 @@ public:
 
     // The first column of the only row.
     std::string text(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        INFO(sql);
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw,
-                                                                              &sqlite3_finalize);
-        REQUIRE(sqlite3_step(raw) == SQLITE_ROW);
-        const auto* value = sqlite3_column_text(raw, 0);
+        const auto stmt = only_row(sql);
+        const auto* value = sqlite3_column_text(stmt.get(), 0);
         return value != nullptr ? reinterpret_cast<const char*>(value) : "";
     }
 
     // The first column of the only row as a number (NULL is 0).
     std::int64_t number(const std::string& sql) {
-        sqlite3_stmt* raw = nullptr;
-        INFO(sql);
-        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
-        const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw,
-                                                                              &sqlite3_finalize);
-        REQUIRE(sqlite3_step(raw) == SQLITE_ROW);
-        return sqlite3_column_int64(raw, 0);
+        return sqlite3_column_int64(only_row(sql).get(), 0);
     }
 
 private:
+    using Statement = std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)>;
+
+    Statement prepare(const std::string& sql) {
+        sqlite3_stmt* raw = nullptr;
+        INFO(sql);
+        REQUIRE(sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+        return {raw, &sqlite3_finalize};
+    }
+
+    Statement only_row(const std::string& sql) {
+        auto stmt = prepare(sql);
+        INFO(sql);
+        REQUIRE(sqlite3_step(stmt.get()) == SQLITE_ROW);
+        return stmt;
+    }
+
     std::unique_ptr<sqlite3, decltype(&sqlite3_close_v2)> db_{nullptr, &sqlite3_close_v2};
 };
 
