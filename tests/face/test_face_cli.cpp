@@ -11,6 +11,7 @@
 #include "face_fixtures.hpp"
 #include "mynaq/files.hpp"
 #include "mynaq/process.hpp"
+#include "readme_check.hpp"
 
 using namespace mynaq;
 namespace fx = mynaq::face::fixtures;
@@ -241,4 +242,18 @@ TEST_CASE("face CLI: thresholds and gates come from the configuration, and bad o
     CHECK(shipped.exit_code == 0);
     CHECK(json_of(shipped)["thresholds"]["no_match"] == 0.6);
     std::filesystem::remove_all(config.parent_path());
+}
+
+// The README shows this run on the demo's pictures, named as staff would have them.
+TEST_CASE("face CLI: the README's face verify sample is what mynaq prints") {
+    const auto card_file = scratch("card.jp2");
+    const auto live_file = scratch("counter.jpg");
+    std::filesystem::copy_file(std::filesystem::path(MYNAQ_SOURCE_DIR) / "data/sim/face.jp2",
+                               card_file, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(std::filesystem::path(MYNAQ_SOURCE_DIR) / "data/sim/live.jpg",
+                               live_file, std::filesystem::copy_options::overwrite_existing);
+    const Run r = mynaq_run({"--lang", "ja", "face", "verify", "--card-photo", card_file.string(),
+                             "--live", live_file.string()});
+    REQUIRE(r.exit_code == 0);
+    readme::check_block("face-verify", r.out, {{card_file.parent_path().string() + "/", ""}});
 }
