@@ -54,7 +54,7 @@ struct OqsConfig {
     std::string transport = "folder";  // oqs.transport: folder | webapi
     OqsFolderConfig folder;
     OqsWebApiConfig webapi;
-    std::size_t max_message_bytes = 32 * 1024 * 1024;  // oqs.max_message_bytes
+    std::size_t max_message_bytes = std::size_t{32} * 1024 * 1024;  // oqs.max_message_bytes
 };
 
 struct StoreConfig {

@@ -161,7 +161,7 @@ struct CheckupHistory {
 // A month's fields are copied into each of its drugs, so a hostile file (one huge month field,
 // many drugs) could grow a thousandfold in memory: past `max_bytes` the result is
 // Error{MessageInvalid}. Real histories stay far below the default.
-inline constexpr std::size_t kMaxDrugHistoryBytes = 256 * 1024 * 1024;
+inline constexpr std::size_t kMaxDrugHistoryBytes = std::size_t{256} * 1024 * 1024;
 DrugHistory parse_drug_result(const Document& doc, std::size_t max_bytes = kMaxDrugHistoryBytes);
 CheckupHistory parse_checkup_result(const Document& doc);
 

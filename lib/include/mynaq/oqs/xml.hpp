@@ -39,7 +39,7 @@ struct Node {
 };
 
 struct XmlLimits {
-    std::size_t max_bytes = 32 * 1024 * 1024;  // oqs.max_message_bytes
+    std::size_t max_bytes = std::size_t{32} * 1024 * 1024;  // oqs.max_message_bytes
 };
 
 struct Document {
