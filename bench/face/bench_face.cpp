@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench_args.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/face.hpp"
 
@@ -118,24 +119,14 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
     Args args;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw Error(Errc::InvalidArgument, fmt::format("{} needs a value", arg));
-            return argv[++i];
-        };
+    for (bench::ArgReader in(argc, argv); in.next();) {
+        const std::string_view arg = in.option();
         if (arg == "--source-dir") {
-            args.source_dir = value();
+            args.source_dir = in.value();
         } else if (arg == "--chips-out") {
-            args.chips_out = value();
+            args.chips_out = in.value();
         } else if (arg == "--runs") {
-            const auto text = value();
-            char* end = nullptr;
-            const long n = std::strtol(text.c_str(), &end, 10);
-            if (end == text.c_str() || *end != '\0' || n < 1 || n > 100000)
-                throw Error(Errc::InvalidArgument, "--runs wants a positive integer");
-            args.runs = static_cast<int>(n);
+            args.runs = static_cast<int>(in.number(1, 100000));
         } else {
             throw Error(Errc::InvalidArgument,
                         fmt::format("unknown argument {}; usage: mynaq_bench_face [--source-dir "

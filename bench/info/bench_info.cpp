@@ -31,6 +31,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_args.hpp"
 #include "mynaq/error.hpp"
 #include "mynaq/files.hpp"
 #include "mynaq/oqs/medical_info.hpp"
@@ -499,30 +500,23 @@ private:
         const bool electronic = visit >= chr::sys_days{chr::year{2023} / 1 / 1} && rng_.percent(60);
         for (const Drug* d : drugs) {
             const DrugEntry drug = drug_entry(*d);
-            if (dispensing_day.substr(0, 6) < last_month_) {
+            // One drug as one source reports it, dated `day`, prescribed on `prescribed`.
+            const auto add = [&](DrugSource source, const std::string& day,
+                                 const Institution& dispenser, const char* dispenser_kind) {
                 DrugEntry e = drug;
-                e.source = DrugSource::Receipt;
-                e.month = dispensing_day.substr(0, 6);
-                e.date = dispensing_day;
+                e.source = source;
+                e.month = day.substr(0, 6);
+                e.date = day;
                 e.prescription_date = prescribed;
-                set_places(e, pharmacy, clinic, "4", "2");
+                set_places(e, dispenser, clinic, dispenser_kind, "2");
                 out_.entries.push_back(std::move(e));
-            }
+            };
+            if (dispensing_day.substr(0, 6) < last_month_)
+                add(DrugSource::Receipt, dispensing_day, pharmacy, "4");
             if (!electronic) continue;
-            DrugEntry p = drug;
-            p.source = DrugSource::Prescription;
-            p.month = prescribed.substr(0, 6);
-            p.date = prescribed;  // one element, ShPrDate, holds both dates
-            p.prescription_date = prescribed;
-            set_places(p, {}, clinic, "1", "2");
-            out_.entries.push_back(std::move(p));
-            DrugEntry c = drug;
-            c.source = DrugSource::Dispensing;
-            c.month = dispensing_day.substr(0, 6);
-            c.date = dispensing_day;
-            c.prescription_date = prescribed;
-            set_places(c, pharmacy, clinic, "4", "2");
-            out_.entries.push_back(std::move(c));
+            // One element, ShPrDate, holds both dates of a prescription.
+            add(DrugSource::Prescription, prescribed, {}, "1");
+            add(DrugSource::Dispensing, dispensing_day, pharmacy, "4");
         }
     }
 
@@ -625,34 +619,20 @@ struct Args {
     std::uint64_t seed = 20261201;
 };
 
-long number(std::string_view arg, const std::string& text, long lo, long hi) {
-    char* end = nullptr;
-    const long n = std::strtol(text.c_str(), &end, 10);
-    if (end == text.c_str() || *end != '\0' || n < lo || n > hi) {
-        throw Error(Errc::InvalidArgument, fmt::format("{} wants an integer {}–{}", arg, lo, hi));
-    }
-    return n;
-}
-
 Args parse_args(int argc, char** argv) {
     Args args;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view arg = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc)
-                throw Error(Errc::InvalidArgument, fmt::format("{} needs a value", arg));
-            return argv[++i];
-        };
+    for (bench::ArgReader in(argc, argv); in.next();) {
+        const std::string_view arg = in.option();
         if (arg == "--work") {
-            args.work = value();
+            args.work = in.value();
         } else if (arg == "--runs") {
-            args.runs = static_cast<int>(number(arg, value(), 1, 100000));
+            args.runs = static_cast<int>(in.number(1, 100000));
         } else if (arg == "--entries") {
-            args.entries = static_cast<int>(number(arg, value(), 1, 1000000));
+            args.entries = static_cast<int>(in.number(1, 1000000));
         } else if (arg == "--months") {
-            args.months = static_cast<int>(number(arg, value(), 24, 600));
+            args.months = static_cast<int>(in.number(24, 600));
         } else if (arg == "--seed") {
-            args.seed = static_cast<std::uint64_t>(number(arg, value(), 0, 1L << 62));
+            args.seed = static_cast<std::uint64_t>(in.number(0, 1L << 62));
         } else {
             throw Error(Errc::InvalidArgument,
                         fmt::format("unknown argument {}; usage: mynaq_bench_info --work DIR "
